@@ -1,0 +1,57 @@
+// Administrator actions on one queued message: hold, release, delete, show.
+// Each takes the message's lock, so a runner never works on it meanwhile,
+// and changes its state with one atomic rename.
+import { promises as fsp } from 'node:fs';
+import { MailroomError } from '../shared/errors.js';
+import { claim } from '../spool/claim.js';
+import type { SpoolPaths } from '../spool/paths.js';
+import { isQueueId, type QueueId } from '../spool/queue-id.js';
+import { mustLocate, moveEnvelope, removeMessage, rewriteEnvelope, type Located } from '../spool/transition.js';
+
+export function checkId(id: string): QueueId {
+  if (!isQueueId(id)) throw new MailroomError('BAD_QUEUE_ID', 'usage', `${JSON.stringify(id)} is not a queue id`);
+  return id;
+}
+
+async function withClaim<T>(paths: SpoolPaths, id: QueueId, fn: (found: Located) => Promise<T>): Promise<T> {
+  await mustLocate(paths, id);
+  const release = await claim(paths, id);
+  try {
+    return await fn(await mustLocate(paths, id));
+  } finally {
+    await release();
+  }
+}
+
+export async function holdMessage(paths: SpoolPaths, id: QueueId): Promise<string> {
+  return withClaim(paths, id, async ({ state }) => {
+    if (state === 'hold') return `${id}: already held`;
+    await moveEnvelope(paths, id, state, 'hold');
+    return `${id}: held`;
+  });
+}
+
+export async function releaseMessage(paths: SpoolPaths, id: QueueId): Promise<string> {
+  return withClaim(paths, id, async ({ state, envelope }) => {
+    if (state !== 'hold') return `${id}: not held`;
+    // Released mail is due now: clear the retry time, then move it back.
+    await rewriteEnvelope(paths, 'hold', { ...envelope, nextAttemptAt: null });
+    await moveEnvelope(paths, id, 'hold', 'deferred');
+    return `${id}: released`;
+  });
+}
+
+export async function deleteMessage(paths: SpoolPaths, id: QueueId): Promise<string> {
+  return withClaim(paths, id, async ({ state }) => {
+    await removeMessage(paths, id, state);
+    return `${id}: removed`;
+  });
+}
+
+/** The header section (or the whole message) of a queued message. */
+export async function readMessageText(paths: SpoolPaths, id: QueueId, body: boolean): Promise<string> {
+  const data = await fsp.readFile(paths.eml(id));
+  if (body) return data.toString('utf8');
+  const end = data.indexOf('\r\n\r\n');
+  return data.subarray(0, end < 0 ? data.length : end + 2).toString('utf8');
+}

@@ -1,0 +1,142 @@
+// Loads the configuration once: cosmiconfig reads the file (YAML, JSON or JS),
+// schema.ts validates it, every problem is collected into one ConfigError with
+// its key path and a hint, paths become absolute (relative to the file), and
+// the result is frozen. Entry points call this once and pass slices down.
+import { cosmiconfig } from 'cosmiconfig';
+import { existsSync } from 'node:fs';
+import type { z } from 'zod';
+import { ConfigError, type ConfigIssue } from '../shared/errors.js';
+import { configSchema, type ParsedConfig } from './schema.js';
+import { configPathFor, resolveFrom, writeSubmitCache, type SubmitView } from './submit-view.js';
+
+export type Config = Readonly<ParsedConfig & { file: string | undefined; local: ParsedConfig['local'] & { domains: string[] } }>;
+
+function hintFor(issue: z.core.$ZodIssue): string | undefined {
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return 'remove it, or check its spelling against mailroom.yaml(5)';
+    case 'invalid_type':
+      return `write a ${issue.expected} here`;
+    case 'invalid_value':
+      return `use one of: ${(issue.values ?? []).map((v) => JSON.stringify(v)).join(', ')}`;
+    default:
+      return undefined;
+  }
+}
+
+function keyPath(path: PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i > 0 ? '.' : ''}${String(p)}`)).join('');
+}
+
+export function issuesOf(error: z.ZodError): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  for (const issue of error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const k of issue.keys) out.push({ path: keyPath([...issue.path, k]), message: 'unknown key', hint: hintFor(issue) });
+      continue;
+    }
+    if (issue.code === 'invalid_union') {
+      out.push({ path: keyPath(issue.path), message: 'has the wrong form', hint: 'see mailroom.yaml(5) for the accepted forms' });
+      continue;
+    }
+    out.push({ path: keyPath(issue.path), message: issue.message, hint: hintFor(issue) });
+  }
+  return out;
+}
+
+/** Checks that go beyond the shape of each key. */
+function crossCheck(c: ParsedConfig): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  if (c.relay.mode === 'smarthost' && c.relay.smarthosts.length === 0 && c.relay.routes.length === 0) {
+    issues.push({ path: 'relay.smarthosts', message: 'relay.mode is smarthost but no smart host is listed', hint: 'add a host, or set relay.mode to mx' });
+  }
+  const needsTls = [
+    ...c.listen.map((l, i) => [`listen[${i}].tls`, l.tls] as const),
+    ['pop3.tls', c.pop3?.tls] as const,
+    ['imap.tls', c.imap?.tls] as const,
+  ].filter(([, t]) => t === 'starttls' || t === 'implicit');
+  if (!c.tls) for (const [p] of needsTls) if ((p.startsWith('pop3') && c.pop3) || (p.startsWith('imap') && c.imap) || p.startsWith('listen')) issues.push({ path: p, message: 'TLS is asked for but there is no certificate', hint: 'add tls: { cert, key }, or set tls: none' });
+  return issues;
+}
+
+function absolutize(file: string | undefined, c: ParsedConfig): ParsedConfig {
+  const r = (p: string) => resolveFrom(file, p);
+  const host = (h: ParsedConfig['relay']['smarthosts'][number]) => ({
+    ...h,
+    ca: h.ca && r(h.ca),
+    clientCert: h.clientCert && { cert: r(h.clientCert.cert), key: r(h.clientCert.key) },
+    auth: h.auth && {
+      ...h.auth,
+      passwordFile: h.auth.passwordFile && r(h.auth.passwordFile),
+      oauth2: h.auth.oauth2 && {
+        ...h.auth.oauth2,
+        clientSecretFile: h.auth.oauth2.clientSecretFile && r(h.auth.oauth2.clientSecretFile),
+        refreshTokenFile: r(h.auth.oauth2.refreshTokenFile),
+      },
+    },
+  });
+  return {
+    ...c,
+    spool: r(c.spool),
+    socket: { ...c.socket, path: r(c.socket.path) },
+    aliases: typeof c.aliases === 'string' ? r(c.aliases) : c.aliases,
+    local: { ...c.local, mailboxes: r(c.local.mailboxes) },
+    relay: { ...c.relay, smarthosts: c.relay.smarthosts.map(host), routes: c.relay.routes.map((rt) => ({ ...rt, smarthosts: rt.smarthosts.map(host) })) },
+    dkim: c.dkim.map((d) => ({ ...d, privateKeyFile: r(d.privateKeyFile) })),
+    tls: c.tls && { cert: r(c.tls.cert), key: r(c.tls.key) },
+    users: r(c.users),
+  };
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}
+
+/** Validates raw config data; throws a ConfigError listing every problem. */
+export function validateConfig(raw: unknown, file?: string): Config {
+  const parsed = configSchema.safeParse(raw ?? {});
+  if (!parsed.success) throw new ConfigError(file, issuesOf(parsed.error));
+  const cross = crossCheck(parsed.data);
+  if (cross.length) throw new ConfigError(file, cross);
+  const abs = absolutize(file, parsed.data);
+  const domains = (abs.local.domains ?? ['localhost', abs.hostname]).map((d) => d.toLowerCase());
+  return deepFreeze({ ...abs, file, local: { ...abs.local, domains } });
+}
+
+/** Reads raw config data from a file (YAML, JSON or JS). */
+export async function readConfigFile(file: string): Promise<unknown> {
+  if (!existsSync(file)) throw new ConfigError(file, [{ path: '', message: 'the configuration file does not exist', hint: 'give --config FILE, or create /etc/mailroom/mailroom.yaml (mailroom install)' }]);
+  try {
+    const result = await cosmiconfig('mailroom', { cache: false }).load(file);
+    return result?.config ?? {};
+  } catch (err) {
+    throw new ConfigError(file, [{ path: '', message: `cannot parse: ${(err as Error).message.split('\n')[0]}` }]);
+  }
+}
+
+/** The one way an entry point gets its Config. With no file, the built-in defaults. */
+export async function loadConfig(explicit?: string): Promise<Config> {
+  const { path } = configPathFor(explicit);
+  if (!path) return validateConfig({}, undefined);
+  const config = validateConfig(await readConfigFile(path), path);
+  writeSubmitCache(path, submitViewOf(config));
+  return config;
+}
+
+export function submitViewOf(c: Config): SubmitView {
+  return { file: c.file, hostname: c.hostname, spool: c.spool, socket: { path: c.socket.path, lmtp: c.socket.lmtp }, masquerade: c.masquerade, maxMessageSize: c.maxMessageSize, localDomains: [...c.local.domains] };
+}
+
+const SECRET_KEYS = new Set(['password', 'clientSecret']);
+/** The config with secret values replaced, for `config show`. */
+export function maskSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(maskSecrets);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEYS.has(k) && v !== undefined ? '********' : maskSecrets(v)]));
+  }
+  return value;
+}

@@ -1,0 +1,149 @@
+// The configuration schema (SPEC §3): every key, its type, its default.
+// Validation happens once, in load.ts; the result is one frozen, typed Config.
+// Durations become milliseconds and sizes bytes here.
+import { z } from 'zod';
+import { parseDuration, parseSize } from '../shared/units.js';
+import { defaultHostname } from './defaults.js';
+
+const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const ms = parseDuration(v);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `not a duration: ${JSON.stringify(v)} (hint: write it like 30s, 5m, 4h or 5d)` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const size = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const n = parseSize(v);
+  if (n === undefined) {
+    ctx.addIssue({ code: 'custom', message: `not a size: ${JSON.stringify(v)} (hint: write it like 25MB, 512KB or a number of bytes)` });
+    return z.NEVER;
+  }
+  return n;
+});
+
+const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^\s:]+):\d{1,5}$/, 'expected HOST:PORT, like 127.0.0.1:587 or [::1]:587');
+const path = z.string().min(1);
+const cidr = z.string().regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, 'expected an address or network like 10.0.0.0/8');
+
+const secret = {
+  password: z.string().optional(),
+  passwordFile: path.optional(),
+  passwordEnv: z.string().min(1).optional(),
+};
+
+const oauth2 = z
+  .object({
+    tokenUrl: z.string().url(),
+    clientId: z.string().min(1),
+    clientSecret: z.string().optional(),
+    clientSecretFile: path.optional(),
+    clientSecretEnv: z.string().optional(),
+    refreshTokenFile: path,
+    scope: z.string().optional(),
+  })
+  .strict();
+
+const auth = z
+  .object({
+    user: z.string().min(1),
+    ...secret,
+    oauth2: oauth2.optional(),
+    mechanisms: z.array(z.enum(['PLAIN', 'LOGIN', 'CRAM-MD5', 'XOAUTH2', 'OAUTHBEARER'])).optional(),
+  })
+  .strict()
+  .refine((a) => [a.password, a.passwordFile, a.passwordEnv, a.oauth2].filter((x) => x !== undefined).length === 1, {
+    message: 'give exactly one of passwordFile, passwordEnv, password or oauth2',
+  });
+
+const smarthost = z
+  .object({
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535).optional(),
+    tls: z.enum(['starttls', 'implicit', 'none']).default('starttls'),
+    tlsVerify: z.boolean().default(true),
+    ca: path.optional(),
+    clientCert: z.object({ cert: path, key: path }).strict().optional(),
+    auth: auth.optional(),
+  })
+  .strict()
+  .transform((h) => ({ ...h, port: h.port ?? (h.tls === 'implicit' ? 465 : h.tls === 'none' ? 25 : 587) }));
+
+const socket = z.union([
+  path.transform((p) => ({ path: p, lmtp: false })),
+  z.object({ path, lmtp: z.boolean().default(false) }).strict(),
+]);
+
+export const configSchema = z
+  .object({
+    hostname: z.string().regex(/^[A-Za-z0-9.-]+$/, 'a host name has only letters, digits, dots and dashes').default(defaultHostname),
+    spool: path.default('/var/spool/mailroom'),
+    socket: socket.prefault('/run/mailroom/submit.sock'),
+    masquerade: z.string().regex(/^[A-Za-z0-9.-]+$/, 'expected a domain like example.com').optional(),
+    maxMessageSize: size.prefault('25MB'),
+    aliases: z.union([path, z.record(z.string(), z.union([z.string(), z.array(z.string())]))]).default('/etc/aliases'),
+    local: z
+      .object({
+        domains: z.array(z.string()).optional(),
+        mailboxes: path.default('/var/mail'),
+        format: z.enum(['maildir', 'mbox']).default('maildir'),
+        systemUsers: z.boolean().default(true),
+        lmtp: z.string().regex(/^lmtp:\/\/[^\s]+$|^unix:\/[^\s]*$/, 'expected lmtp://HOST:PORT or unix:/path').optional(),
+        quota: size.optional(),
+      })
+      .strict()
+      .prefault({}),
+    relay: z
+      .object({
+        mode: z.enum(['smarthost', 'mx', 'hold', 'none']).default('mx'),
+        smarthosts: z.array(smarthost).default([]),
+        routes: z.array(z.object({ sender: z.string().min(1), smarthosts: z.array(smarthost).min(1) }).strict()).default([]),
+        mx: z
+          .object({
+            port: z.number().int().min(1).max(65535).default(25),
+            dns: z.array(z.string()).optional(),
+            tls: z.enum(['opportunistic', 'required', 'none']).default('opportunistic'),
+          })
+          .strict()
+          .prefault({}),
+        retry: z.array(duration).min(1).prefault(['5m', '10m', '30m', '1h', '2h', '4h']),
+        maxAge: duration.prefault('5d'),
+        delayWarning: duration.optional(),
+        concurrency: z.number().int().min(1).max(256).default(8),
+        timeouts: z
+          .object({
+            connect: duration.prefault('30s'),
+            greeting: duration.prefault('5m'),
+            command: duration.prefault('5m'),
+            data: duration.prefault('10m'),
+          })
+          .strict()
+          .prefault({}),
+        rateLimit: z.object({ messages: z.number().int().min(1), per: duration }).strict().optional(),
+      })
+      .strict()
+      .prefault({}),
+    dkim: z.array(z.object({ domain: z.string().min(1), selector: z.string().min(1), privateKeyFile: path }).strict()).default([]),
+    listen: z
+      .array(
+        z
+          .object({
+            address: hostPort,
+            tls: z.enum(['starttls', 'implicit', 'none']).default('starttls'),
+            auth: z.enum(['required', 'optional', 'none']).default('required'),
+            relayFrom: z.array(cidr).default([]),
+          })
+          .strict(),
+      )
+      .default([]),
+    pop3: z.object({ listen: hostPort, tls: z.enum(['starttls', 'implicit', 'none']).default('starttls'), tlsListen: hostPort.optional() }).strict().optional(),
+    imap: z.object({ listen: hostPort, tls: z.enum(['starttls', 'implicit', 'none']).default('starttls'), tlsListen: hostPort.optional() }).strict().optional(),
+    tls: z.object({ cert: path, key: path }).strict().optional(),
+    users: path.default('/etc/mailroom/users'),
+    log: z.object({ level: z.enum(['debug', 'info', 'warn', 'error']).default('info') }).strict().prefault({}),
+  })
+  .strict();
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type ParsedConfig = z.output<typeof configSchema>;

@@ -1,0 +1,75 @@
+// Wires the daemon: spool recovery, maildrop pickup, the local socket, the
+// control socket and the queue runner; stops gracefully on SIGTERM/SIGINT
+// (stop accepting, finish in-flight writes, close sockets).
+import { promises as fsp } from 'node:fs';
+import { dirname } from 'node:path';
+import lockfile from 'proper-lockfile';
+import type { Config } from '../config/load.js';
+import { controlSocketPath } from '../shared/control.js';
+import { MailroomError } from '../shared/errors.js';
+import type { Logger } from '../shared/log.js';
+import { ensureSpool } from '../spool/layout.js';
+import { spoolPaths } from '../spool/paths.js';
+import { startPickup } from '../spool/pickup.js';
+import { createPublisher } from '../spool/publish.js';
+import { recoverSpool } from '../spool/recover.js';
+import { startSocketServer } from '../submit/socket/server.js';
+import { startControl } from './control.js';
+import { startHoldingRunner } from './runner.js';
+
+export interface Daemon {
+  stop(): Promise<void>;
+}
+
+export async function startDaemon(config: Config, log: Logger): Promise<Daemon> {
+  const paths = spoolPaths(config.spool);
+  await ensureSpool(paths);
+  let releaseLock: () => Promise<void>;
+  try {
+    releaseLock = await lockfile.lock(paths.root, { lockfilePath: `${paths.locks}/daemon.lock`, realpath: false, stale: 15_000, update: 5_000 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOCKED') throw new MailroomError('DAEMON_RUNNING', 'temporary', `another mailroom daemon is running on ${config.spool}`);
+    throw err;
+  }
+  await recoverSpool(paths, log);
+  await fsp.mkdir(dirname(config.socket.path), { recursive: true, mode: 0o755 });
+  const publisher = createPublisher(paths);
+  const pickup = startPickup(paths, publisher, log, { maxMessageSize: config.maxMessageSize });
+  const runner = startHoldingRunner(log);
+  const socket = await startSocketServer(config, publisher, log);
+  const control = await startControl(
+    controlSocketPath(config.socket.path),
+    async (cmd, args) => {
+      switch (cmd) {
+        case 'pickup':
+          pickup.kick();
+          return 'ok';
+        case 'flush':
+          pickup.kick();
+          if (args[0] === 'R' && args[1]) runner.wake({ site: args[1] });
+          else if (args[0] === 'I' && args[1]) runner.wake({ id: args[1] });
+          else runner.wake();
+          return 'ok';
+        case 'reload-aliases':
+          return 'ok';
+        case 'ping':
+          return `ok pid=${process.pid}`;
+        default:
+          return `error unknown command ${cmd}`;
+      }
+    },
+    log,
+  );
+  log.info('daemon started', { pid: process.pid, spool: config.spool, hostname: config.hostname });
+  return {
+    async stop() {
+      await control.close();
+      await socket.close();
+      await pickup.close();
+      await publisher.idle();
+      await runner.close();
+      await releaseLock();
+      log.info('daemon stopped');
+    },
+  };
+}

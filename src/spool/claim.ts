@@ -1,0 +1,40 @@
+// Ownership of a queued message. Whoever holds the lock (proper-lockfile, a
+// directory under locks/) may change its state; a busy lock means "skip it".
+// A lock left by a killed process goes stale and is taken over.
+import lockfile from 'proper-lockfile';
+import { MailroomError } from '../shared/errors.js';
+import type { SpoolPaths } from './paths.js';
+import type { QueueId } from './queue-id.js';
+
+export type Release = () => Promise<void>;
+
+const STALE_MS = 30_000;
+
+/** Locks one message; resolves to undefined when someone else holds it. */
+export async function tryClaim(paths: SpoolPaths, id: QueueId): Promise<Release | undefined> {
+  try {
+    return await lockfile.lock(paths.eml(id), {
+      lockfilePath: paths.lock(id),
+      realpath: false,
+      stale: STALE_MS,
+      retries: 0,
+      onCompromised: () => {
+        /* the holder keeps going; the next state change is an atomic rename anyway */
+      },
+    });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOCKED') return undefined;
+    throw err;
+  }
+}
+
+/** Locks one message, waiting a little for a runner to finish with it. */
+export async function claim(paths: SpoolPaths, id: QueueId, waitMs = 5000): Promise<Release> {
+  const until = Date.now() + waitMs;
+  for (;;) {
+    const release = await tryClaim(paths, id);
+    if (release) return release;
+    if (Date.now() > until) throw new MailroomError('QUEUE_BUSY', 'temporary', `message ${id} is busy (being delivered); try again`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

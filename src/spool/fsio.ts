@@ -1,0 +1,43 @@
+// Durable file primitives: write + fsync, directory fsync, atomic replace.
+// A rename is only durable once the directory holding it is fsynced.
+import { promises as fsp, constants } from 'node:fs';
+import { dirname, join, basename } from 'node:path';
+
+/** Writes a new file (O_EXCL) and fsyncs it before closing. */
+export async function writeFileSynced(path: string, data: Buffer | string, mode = 0o600): Promise<void> {
+  const fh = await fsp.open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+export async function fsyncDir(dir: string): Promise<void> {
+  const fh = await fsp.open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+let tmpSeq = 0;
+/** A temporary name that records the writer's pid, so recovery knows when it is stale. */
+export function tmpName(tmpDir: string, tag: string): string {
+  return join(tmpDir, `${process.pid}.${Date.now().toString(36)}.${(tmpSeq++).toString(36)}.${tag}`);
+}
+
+/** Replaces `path` atomically: write a temporary file in `tmpDir`, fsync, rename, fsync the directory. */
+export async function replaceFileAtomic(path: string, data: Buffer | string, tmpDir: string = dirname(path), mode = 0o600): Promise<void> {
+  const tmp = tmpName(tmpDir, basename(path));
+  try {
+    await writeFileSynced(tmp, data, mode);
+    await fsp.rename(tmp, path);
+  } catch (err) {
+    await fsp.rm(tmp, { force: true });
+    throw err;
+  }
+  await fsyncDir(dirname(path));
+}

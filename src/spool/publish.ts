@@ -1,0 +1,93 @@
+// The one way a message becomes part of the queue. Both files are written to tmp/
+// and fsynced, then data/<id>.eml is renamed into place, data/ fsynced, then
+// incoming/<id>.env renamed and incoming/ fsynced. Only then is the caller told
+// "accepted". Concurrent publishes are committed as a group: one pair of
+// directory fsyncs for the whole batch (group commit), never fewer file fsyncs.
+import { promises as fsp } from 'node:fs';
+import { spoolError } from '../shared/errors.js';
+import { serializeEnvelope, type Envelope } from './envelope.js';
+import { fsyncDir, tmpName, writeFileSynced } from './fsio.js';
+import type { SpoolPaths } from './paths.js';
+
+interface Pending {
+  env: Envelope;
+  content: Buffer;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+  tmpEml?: string;
+  tmpEnv?: string;
+}
+
+export interface Publisher {
+  /** Resolves once the message is durably in incoming/. */
+  publish(env: Envelope, content: Buffer): Promise<void>;
+  /** Resolves when nothing is being committed. */
+  idle(): Promise<void>;
+}
+
+export function createPublisher(paths: SpoolPaths): Publisher {
+  let waiting: Pending[] = [];
+  let running: Promise<void> | null = null;
+
+  async function stage(p: Pending): Promise<void> {
+    p.tmpEml = tmpName(paths.tmp, `${p.env.id}.eml`);
+    p.tmpEnv = tmpName(paths.tmp, `${p.env.id}.env`);
+    await Promise.all([writeFileSynced(p.tmpEml, p.content), writeFileSynced(p.tmpEnv, serializeEnvelope(p.env))]);
+  }
+
+  async function cleanup(p: Pending): Promise<void> {
+    await Promise.all([p.tmpEml, p.tmpEnv].map((f) => (f ? fsp.rm(f, { force: true }) : undefined)));
+  }
+
+  async function commit(batch: Pending[]): Promise<void> {
+    const staged: Pending[] = [];
+    await Promise.all(
+      batch.map(async (p) => {
+        try {
+          await stage(p);
+          staged.push(p);
+        } catch (err) {
+          await cleanup(p);
+          p.reject(spoolError('writing the message to the spool', err));
+        }
+      }),
+    );
+    if (staged.length === 0) return;
+    try {
+      await Promise.all(staged.map((p) => fsp.rename(p.tmpEml!, paths.eml(p.env.id))));
+      await fsyncDir(paths.data);
+      await Promise.all(staged.map((p) => fsp.rename(p.tmpEnv!, paths.env('incoming', p.env.id))));
+      await fsyncDir(paths.dir('incoming'));
+    } catch (err) {
+      // A batch that failed half-way may leave visible messages whose senders are
+      // told to retry: at worst a duplicate, never a loss.
+      await Promise.all(staged.map(cleanup));
+      const e = spoolError('committing to the spool', err);
+      for (const p of staged) p.reject(e);
+      return;
+    }
+    for (const p of staged) p.resolve();
+  }
+
+  function kick(): void {
+    if (running || waiting.length === 0) return;
+    const batch = waiting;
+    waiting = [];
+    running = commit(batch).finally(() => {
+      running = null;
+      kick();
+    });
+  }
+
+  return {
+    publish(env, content) {
+      return new Promise<void>((resolve, reject) => {
+        waiting.push({ env, content, resolve, reject });
+        kick();
+      });
+    },
+    async idle() {
+      while (running) await running;
+    },
+  };
+}

@@ -1,0 +1,55 @@
+// State changes of a queued message, each one atomic: a rename of its .env
+// between state directories, or an atomic rewrite of the .env. Callers hold the
+// message's lock (claim.ts).
+import { promises as fsp } from 'node:fs';
+import { MailroomError } from '../shared/errors.js';
+import { parseEnvelope, serializeEnvelope, type Envelope } from './envelope.js';
+import { fsyncDir, replaceFileAtomic } from './fsio.js';
+import { QUEUE_STATES, type EnvelopeDir, type QueueState, type SpoolPaths } from './paths.js';
+import type { QueueId } from './queue-id.js';
+
+export interface Located {
+  state: QueueState;
+  envelope: Envelope;
+}
+
+/** Finds a message in the queue; undefined when it is not there. */
+export async function locate(paths: SpoolPaths, id: QueueId): Promise<Located | undefined> {
+  for (const state of QUEUE_STATES) {
+    let text: string;
+    try {
+      text = await fsp.readFile(paths.env(state, id), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw err;
+    }
+    return { state, envelope: parseEnvelope(text, id) };
+  }
+  return undefined;
+}
+
+export async function mustLocate(paths: SpoolPaths, id: QueueId): Promise<Located> {
+  const found = await locate(paths, id);
+  if (!found) throw new MailroomError('QUEUE_NOT_FOUND', 'noinput', `no message ${id} in the queue`);
+  return found;
+}
+
+/** Moves the envelope to another state directory (one rename, both directories fsynced). */
+export async function moveEnvelope(paths: SpoolPaths, id: QueueId, from: EnvelopeDir, to: EnvelopeDir): Promise<void> {
+  if (from === to) return;
+  await fsp.rename(paths.env(from, id), paths.env(to, id));
+  await fsyncDir(paths.dir(to));
+  await fsyncDir(paths.dir(from));
+}
+
+/** Rewrites the envelope in place (per-recipient results, next attempt). */
+export async function rewriteEnvelope(paths: SpoolPaths, state: QueueState, env: Envelope): Promise<void> {
+  await replaceFileAtomic(paths.env(state, env.id), serializeEnvelope(env), paths.tmp);
+}
+
+/** Removes a message: the envelope first (it then no longer exists for scans), then the data. */
+export async function removeMessage(paths: SpoolPaths, id: QueueId, state: EnvelopeDir): Promise<void> {
+  await fsp.rm(paths.env(state, id), { force: true });
+  await fsyncDir(paths.dir(state));
+  await fsp.rm(paths.eml(id), { force: true });
+}

@@ -1,0 +1,103 @@
+// Builds what goes into maildrop/ from a submission: the envelope (sender,
+// recipients from argv and, with -t, the headers), and the message with its
+// header fix-ups — Received first, then Date, Message-ID and From when
+// missing, Bcc and Resent-Bcc removed (Postfix does the same).
+import type { SubmitView } from '../../config/submit-view.js';
+import { MailroomError } from '../../shared/errors.js';
+import { addressesInHeader, hasNonAscii } from '../../message/address.js';
+import { encodeDisplayName, fieldValue, findFields, hasField, rfc5322Date, type HeaderField } from '../../message/headers.js';
+import { parseMessage, serializeMessage } from '../../message/normalize.js';
+import type { DsnNotify } from '../../spool/envelope.js';
+import type { DropEnvelope, DropRecipient } from '../../spool/maildrop.js';
+import type { QueueId } from '../../spool/queue-id.js';
+import { cleanRecipient, cleanSender, uniqueRecipients } from '../sanitize.js';
+import type { Identity } from './identity.js';
+
+export interface Submission {
+  view: SubmitView;
+  id: QueueId;
+  identity: Identity;
+  /** -f / MAIL FROM, raw; undefined = the invoking user. */
+  sender?: string | undefined;
+  /** -F, or the GECOS name (looked up only when a From header is needed). */
+  fullName?: () => string | undefined;
+  recipients: string[];
+  extractRecipients: boolean;
+  notify?: DsnNotify[] | undefined;
+  ret?: 'FULL' | 'HDRS' | undefined;
+  envid?: string | undefined;
+  body?: '7BIT' | '8BITMIME' | undefined;
+  /** How it came in, for the Received header: "local" (argv) or "ESMTP" (-bs). */
+  protocol: string;
+  helo?: string;
+  /** The message as read, already cut at a lone "." when that applies. */
+  input: Buffer;
+  now?: Date;
+}
+
+export interface Composed {
+  drop: DropEnvelope;
+  content: Buffer;
+}
+
+const dataError = (msg: string) => new MailroomError('BAD_MESSAGE', 'data', msg);
+
+function recipientHeaders(fields: HeaderField[]): string[] {
+  const resent = fields.some((f) => /^resent-(to|cc|bcc)$/i.test(f.name));
+  const names = resent ? ['Resent-To', 'Resent-Cc', 'Resent-Bcc'] : ['To', 'Cc', 'Bcc'];
+  return names.flatMap((n) => findFields(fields, n).flatMap((f) => addressesInHeader(fieldValue(f))));
+}
+
+function checkHeaderText(what: string, v: string): void {
+  if (/[\r\n\0]/.test(v)) throw dataError(`${what} contains a line break or NUL (header injection refused)`);
+}
+
+export function composeSubmission(s: Submission): Composed {
+  const now = s.now ?? new Date();
+  const q = { hostname: s.view.hostname, masquerade: s.view.masquerade };
+  if (s.input.length > s.view.maxMessageSize) {
+    throw new MailroomError('MESSAGE_TOO_BIG', 'data', `message is ${s.input.length} bytes; the limit is ${s.view.maxMessageSize} (maxMessageSize)`);
+  }
+  const sender = s.sender === undefined ? cleanSender(s.identity.user, q) : cleanSender(s.sender, q);
+  const msg = parseMessage(s.input);
+
+  const raw = [...s.recipients.flatMap((r) => r.split(',')).map((r) => r.trim()).filter((r) => r !== '')];
+  if (s.extractRecipients) raw.push(...recipientHeaders(msg.fields));
+  const recipients: DropRecipient[] = uniqueRecipients(raw.map((r) => ({ address: cleanRecipient(r, q), ...(s.notify ? { notify: s.notify } : {}) })));
+  if (recipients.length === 0) {
+    throw s.extractRecipients
+      ? dataError('no recipient addresses found in the message header')
+      : new MailroomError('USAGE', 'usage', 'no recipients given (name them, or use -t)');
+  }
+
+  const fields = msg.fields.filter((f) => !/^(resent-)?bcc$/i.test(f.name));
+  const date = rfc5322Date(now);
+  const by = s.view.hostname;
+  const who = s.identity.uid >= 0 ? `mailroom, from userid ${s.identity.uid}` : 'mailroom';
+  const from = s.protocol === 'local' ? `by ${by} (${who})` : `from ${s.helo ?? 'localhost'} by ${by} (${who}) with ${s.protocol}`;
+  const received: HeaderField = { name: 'Received', lines: [`Received: ${from}`, `\tid ${s.id}; ${date}`] };
+  if (!hasField(fields, 'Date')) fields.push({ name: 'Date', lines: [`Date: ${date}`] });
+  if (!hasField(fields, 'Message-ID')) fields.push({ name: 'Message-ID', lines: [`Message-ID: <${s.id}@${by}>`] });
+  if (!hasField(fields, 'From')) {
+    const name = s.fullName?.();
+    if (name !== undefined) checkHeaderText('full name (-F)', name);
+    const addr = sender || `MAILER-DAEMON@${s.view.masquerade ?? by}`;
+    fields.push({ name: 'From', lines: [`From: ${name ? `${encodeDisplayName(name)} <${addr}>` : addr}`] });
+  }
+  const content = serializeMessage([received, ...fields], msg.body);
+
+  const smtputf8 = hasNonAscii(sender) || recipients.some((r) => hasNonAscii(r.address)) || fields.some((f) => f.lines.some(hasNonAscii));
+  const eightBit = msg.eightBit || smtputf8;
+  const drop: DropEnvelope = {
+    v: 1,
+    sender,
+    recipients,
+    dsn: { ...(s.ret ? { ret: s.ret } : {}), ...(s.envid ? { envid: s.envid } : {}) },
+    body: s.body === '8BITMIME' || eightBit ? '8BITMIME' : '7BIT',
+    smtputf8,
+    uid: s.identity.uid,
+    user: s.identity.user,
+    createdAt: now.toISOString(),
+  };
+  return { drop, content };
+}

@@ -1,0 +1,74 @@
+// The sendmail(8) entry point (also mailq and newaliases by argv[0]). The fast
+// path — read stdin, fix headers, write maildrop/, poke the daemon — imports
+// only what it needs; other modes are loaded on demand. Every failure ends as
+// one line on stderr and a sysexits code (SPEC §2).
+import { basename } from 'node:path';
+import { loadSubmitView } from '../../config/submit-view.js';
+import { exitCodeFor } from '../../shared/exit-codes.js';
+import { newQueueId } from '../../spool/queue-id.js';
+import { cutAtDot } from '../../message/normalize.js';
+import { composeSubmission } from './compose.js';
+import { dropMessage } from './drop.js';
+import { parseFlags, type SendmailOptions } from './flags.js';
+import { currentIdentity, gecosName } from './identity.js';
+import { readStdin } from './read-input.js';
+
+async function deliver(o: SendmailOptions): Promise<number> {
+  const view = loadSubmitView(o.config);
+  const identity = currentIdentity();
+  const raw = await readStdin(view.maxMessageSize);
+  const input = o.ignoreDots ? raw : cutAtDot(raw);
+  const id = newQueueId();
+  const composed = composeSubmission({
+    view,
+    id,
+    identity,
+    sender: o.from,
+    fullName: () => o.fullName ?? gecosName(identity.user),
+    recipients: o.recipients,
+    extractRecipients: o.extractRecipients,
+    notify: o.notify,
+    ret: o.ret,
+    envid: o.envid,
+    body: o.body,
+    protocol: 'local',
+    input,
+  });
+  await dropMessage(view, id, composed);
+  if (o.verbose) process.stderr.write(`sendmail: queued as ${id} for ${composed.drop.recipients.map((r) => `<${r.address}>`).join(', ')}\n`);
+  return 0;
+}
+
+async function run(argv: string[], invokedAs: string): Promise<number> {
+  const o = parseFlags(argv, invokedAs);
+  switch (o.mode) {
+    case 'deliver':
+      return deliver(o);
+    case 'smtp':
+      return (await import('./smtp-stdio.js')).runSmtpOnStdio(o);
+    case 'print':
+      return (await import('./modes.js')).printQueue(o);
+    case 'aliases':
+      return (await import('./modes.js')).rebuildAliases(o);
+    case 'verify':
+      return (await import('./modes.js')).verifyRecipients(o);
+    case 'queue':
+      return (await import('./modes.js')).runQueue(o);
+  }
+}
+
+/** Runs sendmail and exits with its sysexits code. */
+export function main(argv: string[] = process.argv.slice(2), argv0: string = process.argv[1] ?? 'sendmail'): void {
+  const invokedAs = basename(argv0);
+  const name = invokedAs === 'mailq' || invokedAs === 'newaliases' ? invokedAs : 'sendmail';
+  run(argv, invokedAs).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      const msg = (err as Error)?.message ?? String(err);
+      process.stderr.write(`${name}: ${msg.split('\n')[0]}\n`);
+      process.exitCode = exitCodeFor(err);
+    },
+  );
+}

@@ -1,0 +1,60 @@
+// sendmail's other modes, loaded on demand so the delivery path stays light:
+// -bp (mailq), -bi (newaliases), -bv (verify routing), -q (run the queue).
+import { loadConfig } from '../../config/load.js';
+import { loadSubmitView } from '../../config/submit-view.js';
+import { formatQueue, readQueue } from '../../admin/queue-list.js';
+import { aliasesFromMap, readAliasFile } from '../../route/aliases.js';
+import { describeRoute, routeRecipient } from '../../route/classify.js';
+import { controlSocketPath, sendControl } from '../../shared/control.js';
+import { MailroomError } from '../../shared/errors.js';
+import { spoolPaths } from '../../spool/paths.js';
+import { cleanRecipient } from '../sanitize.js';
+import type { SendmailOptions } from './flags.js';
+
+export async function printQueue(o: SendmailOptions): Promise<number> {
+  const view = loadSubmitView(o.config);
+  const { entries } = await readQueue(spoolPaths(view.spool));
+  process.stdout.write(formatQueue(entries));
+  return 0;
+}
+
+export async function rebuildAliases(o: SendmailOptions): Promise<number> {
+  const config = await loadConfig(o.config);
+  if (typeof config.aliases !== 'string') {
+    const t = aliasesFromMap(config.aliases);
+    process.stdout.write(`newaliases: ${t.entries.size} aliases (inline in ${config.file ?? 'the configuration'})\n`);
+    return 0;
+  }
+  const table = await readAliasFile(config.aliases);
+  for (const p of table.problems) process.stderr.write(`newaliases: ${config.aliases}:${p.line}: ${p.message}\n`);
+  if (table.problems.length) return 65;
+  process.stdout.write(`newaliases: ${config.aliases}: ${table.entries.size} aliases\n`);
+  await sendControl(controlSocketPath(config.socket.path), 'reload-aliases', false, 500);
+  return 0;
+}
+
+export async function verifyRecipients(o: SendmailOptions): Promise<number> {
+  const config = await loadConfig(o.config);
+  if (o.recipients.length === 0) throw new MailroomError('USAGE', 'usage', '-bv needs recipients to verify');
+  const q = { hostname: config.hostname, masquerade: config.masquerade };
+  let code = 0;
+  for (const raw of o.recipients.flatMap((r) => r.split(',')).map((r) => r.trim()).filter(Boolean)) {
+    try {
+      const addr = cleanRecipient(raw, q);
+      process.stdout.write(`${addr}... deliverable: ${describeRoute(routeRecipient(config, addr, o.from ?? ''))}\n`);
+    } catch (err) {
+      process.stdout.write(`${raw}... undeliverable: ${(err as Error).message}\n`);
+      code = 65;
+    }
+  }
+  return code;
+}
+
+export async function runQueue(o: SendmailOptions): Promise<number> {
+  const view = loadSubmitView(o.config);
+  const cmd = o.queueId ? `flush I ${o.queueId}` : o.queueSite ? `flush R ${o.queueSite}` : 'flush';
+  const answer = await sendControl(controlSocketPath(view.socket.path), cmd, true);
+  if (answer === undefined) throw new MailroomError('DAEMON_DOWN', 'unavailable', 'cannot flush the queue: the mailroom daemon is not running');
+  if (!answer.startsWith('ok')) throw new MailroomError('FLUSH_FAILED', 'usage', answer);
+  return 0;
+}

@@ -1,0 +1,118 @@
+// SMTP (or LMTP with socket.lmtp) on the local Unix socket, mode 0666, served by
+// smtp-server. 250 is sent only after the message is fsynced in the queue; a
+// message that cannot be stored gets 451/452 and leaves nothing behind.
+// Extensions: SIZE, 8BITMIME, SMTPUTF8, PIPELINING, DSN, ENHANCEDSTATUSCODES.
+import { chmodSync, promises as fsp } from 'node:fs';
+import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import type { Config } from '../../config/load.js';
+import { submitViewOf } from '../../config/load.js';
+import { MailroomError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/log.js';
+import { replyFor } from '../../shared/replies.js';
+import { newEnvelope, type DsnNotify } from '../../spool/envelope.js';
+import type { Publisher } from '../../spool/publish.js';
+import { newQueueId } from '../../spool/queue-id.js';
+import { composeSubmission } from '../sendmail/compose.js';
+
+export interface SocketServer {
+  close(): Promise<void>;
+}
+
+function smtpError(err: unknown): Error & { responseCode: number } {
+  const r = replyFor(err);
+  return Object.assign(new Error(`${r.enhanced} ${r.text}`), { responseCode: r.code });
+}
+
+async function readLimited(stream: SMTPServerDataStream, limit: number): Promise<Buffer | undefined> {
+  const parts: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total <= limit) parts.push(chunk);
+  }
+  return stream.sizeExceeded || total > limit ? undefined : Buffer.concat(parts, total);
+}
+
+export async function startSocketServer(config: Config, publisher: Publisher, log: Logger): Promise<SocketServer> {
+  const view = submitViewOf(config);
+  const lmtp = config.socket.lmtp;
+  let sid = 0;
+  const server = new SMTPServer({
+    lmtp,
+    name: config.hostname,
+    banner: 'mailroom',
+    size: config.maxMessageSize,
+    authOptional: true,
+    disabledCommands: ['AUTH', 'STARTTLS'],
+    hideSTARTTLS: true,
+    hideDSN: false,
+    logger: false,
+    socketTimeout: 5 * 60_000,
+    closeTimeout: 5000,
+    onConnect(session, cb) {
+      (session as SMTPServerSession & { sid?: string }).sid = `L${(++sid).toString(36)}`;
+      cb();
+    },
+    onMailFrom(address, _session, cb) {
+      if (/[\r\n\0\s]/.test(address.address)) return cb(Object.assign(new Error('5.1.7 Bad sender address syntax'), { responseCode: 553 }));
+      cb();
+    },
+    onRcptTo(address, _session, cb) {
+      if (address.address === '' || /[\r\n\0\s]/.test(address.address)) return cb(Object.assign(new Error('5.1.3 Bad recipient address syntax'), { responseCode: 553 }));
+      cb();
+    },
+    onData(stream, session, cb) {
+      void (async () => {
+        const id = newQueueId();
+        const data = await readLimited(stream, config.maxMessageSize);
+        if (!data) throw new MailroomError('MESSAGE_TOO_BIG', 'data', 'message too big');
+        const env = session.envelope as typeof session.envelope & { dsn?: { ret?: string; envid?: string } };
+        const rcpts = env.rcptTo as (typeof env.rcptTo[number] & { dsn?: { notify?: string[]; orcpt?: string } })[];
+        const mailArgs = (env.mailFrom && env.mailFrom.args) || {};
+        const composed = composeSubmission({
+          view,
+          id,
+          identity: { uid: -1, user: 'socket' },
+          sender: env.mailFrom ? env.mailFrom.address : '',
+          recipients: rcpts.map((r) => r.address),
+          extractRecipients: false,
+          ret: env.dsn?.ret === 'FULL' || env.dsn?.ret === 'HDRS' ? env.dsn.ret : undefined,
+          envid: env.dsn?.envid,
+          body: String((mailArgs as Record<string, unknown>).BODY ?? '').toUpperCase() === '8BITMIME' ? '8BITMIME' : undefined,
+          protocol: lmtp ? 'LMTP' : 'ESMTP',
+          helo: session.hostNameAppearsAs,
+          input: data,
+        });
+        composed.drop.recipients.forEach((r, i) => {
+          const dsn = rcpts[i]?.dsn;
+          if (dsn?.notify?.length) r.notify = dsn.notify.map((n) => n.toUpperCase()) as DsnNotify[];
+          if (dsn?.orcpt) r.orcpt = dsn.orcpt;
+        });
+        const envelope = newEnvelope(id, composed.drop, { uid: null, user: null, source: 'socket', size: composed.content.length });
+        await publisher.publish(envelope, composed.content);
+        log.event(id, 'queued', { from: `<${envelope.sender}>`, size: envelope.size, nrcpt: envelope.recipients.length, via: lmtp ? 'socket-lmtp' : 'socket', sid: (session as { sid?: string }).sid });
+        return `2.0.0 Ok: queued as ${id}`;
+      })().then(
+        (msg) => cb(null, msg),
+        (err) => {
+          log.warn('socket submission refused', { sid: (session as { sid?: string }).sid, reason: (err as Error).message });
+          cb(smtpError(err));
+        },
+      );
+    },
+  });
+  server.on('error', (err) => log.error('socket server error', { error: err.message }));
+  await fsp.rm(config.socket.path, { force: true });
+  await new Promise<void>((resolve, reject) => {
+    server.server.once('error', reject);
+    server.listen(config.socket.path, () => resolve());
+  });
+  chmodSync(config.socket.path, 0o666);
+  log.info('listening', { socket: config.socket.path, protocol: lmtp ? 'LMTP' : 'SMTP' });
+  return {
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+      }),
+  };
+}
