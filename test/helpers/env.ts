@@ -1,0 +1,164 @@
+// Shared test plumbing: a fresh temp dir per test with its own config, spool
+// and sockets; the real bin/ commands run as child processes; the real daemon.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root (tests run from dist/test/...). */
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const BIN = join(ROOT, 'bin');
+
+export interface Sandbox {
+  dir: string;
+  config: string;
+  spool: string;
+  socket: string;
+  control: string;
+  cleanup(): void;
+}
+
+/** A temp dir with a config (YAML) whose spool and sockets live inside it. */
+export function sandbox(extraYaml = '', opts: { worldReadable?: boolean } = {}): Sandbox {
+  const dir = mkdtempSync(join(tmpdir(), 'mailroom-test-'));
+  if (opts.worldReadable) chmodSync(dir, 0o755);
+  const config = join(dir, 'mailroom.yaml');
+  writeFileSync(config, `hostname: test.example\nspool: ${dir}/spool\nsocket: ${dir}/run/submit.sock\nrelay:\n  mode: hold\n${extraYaml}`);
+  return {
+    dir,
+    config,
+    spool: join(dir, 'spool'),
+    socket: join(dir, 'run/submit.sock'),
+    control: join(dir, 'run/control.sock'),
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command with input on stdin; `asUser` drops privileges with setpriv. */
+export function run(cmd: string, args: string[], input: string | Buffer = '', opts: { asUser?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
+  let file = cmd;
+  let argv = args;
+  if (opts.asUser) {
+    argv = ['--reuid', opts.asUser, '--regid', opts.asUser === 'nobody' ? 'nogroup' : opts.asUser, '--clear-groups', '--', cmd, ...args];
+    file = 'setpriv';
+  }
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(file, argv, { env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 20_000);
+    child.stdout.on('data', (d) => out.push(d));
+    child.stderr.on('data', (d) => err.push(d));
+    child.on('error', reject);
+    child.stdin.on('error', () => undefined);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
+    });
+    child.stdin.end(input);
+  });
+}
+
+/** bin/sendmail with -C pointing at the sandbox config. */
+export function sendmail(sb: Sandbox, args: string[], input: string | Buffer = '', opts: Parameters<typeof run>[3] = {}): Promise<RunResult> {
+  return run(join(BIN, 'sendmail'), ['-C', sb.config, ...args], input, opts);
+}
+
+/** bin/mailroom with --config pointing at the sandbox config. */
+export function mailroom(sb: Sandbox, args: string[], opts: Parameters<typeof run>[3] = {}): Promise<RunResult> {
+  return run(join(BIN, 'mailroom'), [...args, '--config', sb.config], '', opts);
+}
+
+export interface DaemonProc {
+  proc: ChildProcess;
+  log(): string;
+  stop(): Promise<number | null>;
+  kill(): Promise<void>;
+}
+
+/** Starts `mailroom daemon --foreground` and waits until it accepts. */
+export async function startDaemon(sb: Sandbox): Promise<DaemonProc> {
+  const proc = spawn(join(BIN, 'mailroom'), ['daemon', '--foreground', '--config', sb.config], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  proc.stdout!.on('data', (d) => (log += d));
+  proc.stderr!.on('data', (d) => (log += d));
+  const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
+  await waitFor(() => log.includes('daemon started') || proc.exitCode !== null, 15_000, 'daemon start');
+  if (proc.exitCode !== null) throw new Error(`daemon exited: ${log}`);
+  return {
+    proc,
+    log: () => log,
+    stop: async () => {
+      proc.kill('SIGTERM');
+      return exited;
+    },
+    kill: async () => {
+      proc.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/**
+ * A minimal SMTP/LMTP client over a Unix socket: sends each command after the
+ * previous reply and returns the replies (multi-line replies joined by \n).
+ */
+export async function smtpDialog(path: string, commands: (string | Buffer)[]): Promise<string[]> {
+  const sock = connect(path);
+  const replies: string[] = [];
+  let buf = '';
+  let waiters: ((r: string) => void)[] = [];
+  let cur: string[] = [];
+  sock.on('data', (d) => {
+    buf += d.toString('utf8');
+    let nl: number;
+    while ((nl = buf.indexOf('\r\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 2);
+      cur.push(line);
+      if (/^\d{3} /.test(line) || /^\d{3}$/.test(line)) {
+        const r = cur.join('\n');
+        cur = [];
+        const w = waiters.shift();
+        if (w) w(r);
+        else replies.push(r);
+      }
+    }
+  });
+  const next = () => new Promise<string>((res, rej) => {
+    if (replies.length) return res(replies.shift()!);
+    const t = setTimeout(() => rej(new Error('no SMTP reply in 10s')), 10_000);
+    waiters.push((r) => {
+      clearTimeout(t);
+      res(r);
+    });
+  });
+  await new Promise<void>((res, rej) => {
+    sock.once('connect', () => res());
+    sock.once('error', rej);
+  });
+  const out = [await next()];
+  for (const c of commands) {
+    sock.write(c);
+    out.push(await next());
+  }
+  sock.destroy();
+  waiters = [];
+  return out;
+}
