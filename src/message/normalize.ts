@@ -51,7 +51,9 @@ export function parseMessage(input: Buffer): ParsedMessage {
     const lf = input.indexOf(0x0a, pos);
     let end = lf < 0 ? input.length : lf;
     const next = lf < 0 ? input.length : lf + 1;
-    if (end > pos && input[end - 1] === 0x0d && lf >= 0) end--;
+    // A CR before LF is the line ending; so is a CR that is the very last byte
+    // (input cut off after CR), else it would be stored as "\r\r\n".
+    if (end > pos && input[end - 1] === 0x0d) end--;
     const line = input.subarray(pos, end);
     pos = next;
     lineNo++;

@@ -4,6 +4,7 @@
 // one line on stderr and a sysexits code (SPEC §2).
 import { basename } from 'node:path';
 import { loadSubmitView } from '../../config/submit-view.js';
+import { MailroomError } from '../../shared/errors.js';
 import { exitCodeFor } from '../../shared/exit-codes.js';
 import { newQueueId } from '../../spool/queue-id.js';
 import { cutAtDot } from '../../message/normalize.js';
@@ -12,9 +13,16 @@ import { dropMessage } from './drop.js';
 import { parseFlags, type SendmailOptions } from './flags.js';
 import { currentIdentity, gecosName } from './identity.js';
 import { readStdin } from './read-input.js';
+import { cleanSender } from '../sanitize.js';
 
 async function deliver(o: SendmailOptions): Promise<number> {
   const view = loadSubmitView(o.config);
+  // Refuse header injection through arguments before reading the message, and
+  // whether or not a From header will be generated (SPEC §2).
+  if (o.fullName !== undefined && /[\r\n\0]/.test(o.fullName)) {
+    throw new MailroomError('BAD_FULL_NAME', 'data', 'full name (-F) contains a line break or NUL (header injection refused)');
+  }
+  if (o.from !== undefined) cleanSender(o.from, { hostname: view.hostname, masquerade: view.masquerade });
   const identity = currentIdentity();
   const raw = await readStdin(view.maxMessageSize);
   const input = o.ignoreDots ? raw : cutAtDot(raw);

@@ -13,7 +13,16 @@ import type { SendmailOptions } from './flags.js';
 
 export async function printQueue(o: SendmailOptions): Promise<number> {
   const view = loadSubmitView(o.config);
-  const { entries } = await readQueue(spoolPaths(view.spool));
+  let entries;
+  try {
+    ({ entries } = await readQueue(spoolPaths(view.spool)));
+  } catch (err) {
+    // The queue is 0700 to the mailroom user: an ordinary user may drop mail
+    // but not list it (Postfix's mailq says the same). EX_NOPERM, not a crash.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') throw new MailroomError('QUEUE_NOT_READABLE', 'permission', `cannot read the queue in ${view.spool}: permission denied`, { cause: err });
+    throw err;
+  }
   process.stdout.write(formatQueue(entries));
   return 0;
 }

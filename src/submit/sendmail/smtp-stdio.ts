@@ -11,6 +11,7 @@ import { composeSubmission } from './compose.js';
 import { dropMessage } from './drop.js';
 import { parseNotify, type SendmailOptions } from './flags.js';
 import { currentIdentity, gecosName, type Identity } from './identity.js';
+import { cleanRecipient, cleanSender, type Qualify } from '../sanitize.js';
 
 interface Transaction {
   sender?: string;
@@ -48,6 +49,10 @@ class StdioSession {
     private view: SubmitView,
     private identity: Identity,
   ) {}
+
+  private qualify(): Qualify {
+    return { hostname: this.view.hostname, masquerade: this.view.masquerade };
+  }
 
   reply(line: string): void {
     this.out.push(line + '\r\n');
@@ -139,8 +144,13 @@ class StdioSession {
         return this.reply(`555 5.5.4 Unsupported option: ${k}`);
       }
     }
-    if (/[\r\n\0]/.test(p.path)) return this.reply('501 5.1.7 Bad sender address syntax');
-    tx.sender = p.path;
+    // Checked here, not first at the end of DATA, so the client learns which
+    // address is wrong (Postfix smtpd: 501 5.1.7 / 501 5.1.3).
+    try {
+      tx.sender = cleanSender(p.path, this.qualify());
+    } catch {
+      return this.reply('501 5.1.7 Bad sender address syntax');
+    }
     this.tx = tx;
     this.reply('250 2.1.0 Ok');
   }
@@ -159,7 +169,13 @@ class StdioSession {
         }
       } else if (k !== 'ORCPT') return this.reply(`555 5.5.4 Unsupported option: ${k}`);
     }
-    this.tx.recipients.push({ address: p.path, ...(notify ? { notify } : {}) });
+    let address: string;
+    try {
+      address = cleanRecipient(p.path, this.qualify());
+    } catch {
+      return this.reply('501 5.1.3 Bad recipient address syntax');
+    }
+    this.tx.recipients.push({ address, ...(notify ? { notify } : {}) });
     this.reply('250 2.1.5 Ok');
   }
 
@@ -171,8 +187,6 @@ class StdioSession {
     if (this.dataSize > this.view.maxMessageSize) return this.reply('552 5.3.4 Message size exceeds fixed maximum message size');
     const id = newQueueId();
     try {
-      // One recipient list per NOTIFY value would need one envelope each; the
-      // first recipient's NOTIFY is kept per recipient in the drop file.
       const composed = composeSubmission({
         view: this.view,
         id,
@@ -188,10 +202,14 @@ class StdioSession {
         helo: this.helo,
         input: Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\r\n')])),
       });
-      composed.drop.recipients.forEach((r, i) => {
-        const n = tx.recipients[i]?.notify;
+      // NOTIFY belongs to each RCPT (RFC 3461 §4.1); matched by address, since
+      // repeated recipients are merged (the first one's NOTIFY is kept).
+      const notifyOf = new Map<string, DsnNotify[]>();
+      for (const r of tx.recipients) if (r.notify && !notifyOf.has(r.address.toLowerCase())) notifyOf.set(r.address.toLowerCase(), r.notify);
+      for (const r of composed.drop.recipients) {
+        const n = notifyOf.get(r.address.toLowerCase());
         if (n) r.notify = n;
-      });
+      }
       await dropMessage(this.view, id, composed);
       this.reply(`250 2.0.0 Ok: queued as ${id}`);
     } catch (err) {
