@@ -83,6 +83,8 @@ export async function startSocketServer(config: Config, publisher: Publisher, lo
           helo: session.hostNameAppearsAs,
           input: data,
         });
+        // RFC 6531 §3.4: SMTPUTF8 on MAIL FROM is the client's word that the message needs it.
+        if ((mailArgs as Record<string, unknown>).SMTPUTF8 === true) composed.drop.smtputf8 = true;
         composed.drop.recipients.forEach((r, i) => {
           const dsn = rcpts[i]?.dsn;
           if (dsn?.notify?.length) r.notify = dsn.notify.map((n) => n.toUpperCase()) as DsnNotify[];
