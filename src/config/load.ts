@@ -128,7 +128,7 @@ export async function loadConfig(explicit?: string): Promise<Config> {
 }
 
 export function submitViewOf(c: Config): SubmitView {
-  return { file: c.file, hostname: c.hostname, spool: c.spool, socket: { path: c.socket.path, lmtp: c.socket.lmtp }, masquerade: c.masquerade, maxMessageSize: c.maxMessageSize, localDomains: [...c.local.domains] };
+  return { file: c.file, hostname: c.hostname, spool: c.spool, socket: { path: c.socket.path, lmtp: c.socket.lmtp }, masquerade: c.masquerade, maxMessageSize: c.maxMessageSize, localDomains: [...c.local.domains], aliases: c.aliases as SubmitView['aliases'], users: c.users, systemUsers: c.local.systemUsers };
 }
 
 const SECRET_KEYS = new Set(['password', 'clientSecret']);

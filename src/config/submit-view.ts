@@ -18,9 +18,13 @@ export interface SubmitView {
   masquerade: string | undefined;
   maxMessageSize: number;
   localDomains: string[];
+  /** For refusing unknown local recipients at submission (route/known-local.ts). */
+  aliases: string | Record<string, string | string[]>;
+  users: string;
+  systemUsers: boolean;
 }
 
-const CACHE_VERSION = 1;
+const CACHE_VERSION = 2;
 
 interface CacheFile {
   v: number;
@@ -151,5 +155,15 @@ export function viewFromRaw(file: string | undefined, raw: Record<string, any>):
   const domains = raw.local?.domains;
   if (domains !== undefined && (!Array.isArray(domains) || domains.some((d) => typeof d !== 'string'))) bad(file, 'local.domains', 'expected a list of domains');
   const localDomains = (domains as string[] | undefined) ?? ['localhost', hostname];
-  return { file, hostname, spool, socket, masquerade, maxMessageSize, localDomains: localDomains.map((d) => d.toLowerCase()) };
+  let aliases: SubmitView['aliases'] = '/etc/aliases';
+  if (typeof raw.aliases === 'string' && raw.aliases !== '') aliases = resolveFrom(file, raw.aliases);
+  else if (raw.aliases && typeof raw.aliases === 'object' && !Array.isArray(raw.aliases)) {
+    for (const [k, v] of Object.entries(raw.aliases as Record<string, unknown>)) {
+      if (typeof v !== 'string' && !(Array.isArray(v) && v.every((t) => typeof t === 'string'))) bad(file, `aliases.${k}`, 'expected a target or a list of targets');
+    }
+    aliases = raw.aliases as Record<string, string | string[]>;
+  } else if (raw.aliases !== undefined) bad(file, 'aliases', 'expected a path or a map of aliases');
+  const users = resolveFrom(file, str('users', raw.users, '/etc/mailroom/users'));
+  const systemUsers = raw.local?.systemUsers === undefined ? true : raw.local.systemUsers === true;
+  return { file, hostname, spool, socket, masquerade, maxMessageSize, localDomains: localDomains.map((d) => d.toLowerCase()), aliases, users, systemUsers };
 }

@@ -2,11 +2,13 @@
 // config. `name: target, target`, continuation lines start with white space,
 // `#` starts a comment. Targets: addresses, bare names, :include:/path,
 // |command and /file (the last two only honoured from a root-owned file).
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, readFileSync, statSync, type Stats } from 'node:fs';
 
 export interface AliasProblem {
   line: number;
   message: string;
+  /** Reported, but the table is still usable (e.g. a command that will be ignored). */
+  warning?: boolean;
 }
 
 export interface AliasTable {
@@ -14,6 +16,30 @@ export interface AliasTable {
   problems: AliasProblem[];
   /** Source line of each name, for messages. */
   lines: Map<string, number>;
+  /**
+   * True when |command and /file targets may be honoured: the table came from a
+   * file owned by root and writable by nobody else. Inline tables never are.
+   */
+  trusted?: boolean;
+}
+
+/** Owned by root and not writable by group or others: its commands are root's. */
+export function isRootOwned(st: Pick<Stats, 'uid' | 'mode'>): boolean {
+  return st.uid === 0 && (st.mode & 0o022) === 0;
+}
+
+/** Removes one pair of surrounding double quotes: `"|cmd arg"` -> `|cmd arg`. */
+export function unquoteTarget(t: string): string {
+  const s = t.trim();
+  return s.length >= 2 && s.startsWith('"') && s.endsWith('"') ? s.slice(1, -1).trim() : s;
+}
+
+/** The targets of an :include: file: comma- or line-separated, `#` comments. */
+export function parseIncludeText(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .filter((l) => !/^\s*#/.test(l))
+    .flatMap((l) => splitTargets(l));
 }
 
 /** Splits a target list on commas outside quotes. */
@@ -87,5 +113,34 @@ export async function readAliasFile(path: string): Promise<AliasTable> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { entries: new Map(), problems: [], lines: new Map() };
     throw err;
   }
-  return parseAliases(text);
+  const table = parseAliases(text);
+  try {
+    table.trusted = isRootOwned(await fsp.stat(path));
+  } catch {
+    table.trusted = false;
+  }
+  return table;
+}
+
+const syncCache = new Map<string, { key: string; table: AliasTable }>();
+
+/**
+ * The aliases file read synchronously (sendmail fast path, RCPT checks),
+ * re-parsed only when the file changes; a missing file is an empty table.
+ */
+export function readAliasFileSync(path: string): AliasTable {
+  let st: Stats;
+  try {
+    st = statSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { entries: new Map(), problems: [], lines: new Map(), trusted: false };
+    throw err;
+  }
+  const key = `${st.ino}:${st.size}:${st.mtimeMs}:${st.uid}:${st.mode}`;
+  const hit = syncCache.get(path);
+  if (hit && hit.key === key) return hit.table;
+  const table = parseAliases(readFileSync(path, 'utf8'));
+  table.trusted = isRootOwned(st);
+  syncCache.set(path, { key, table });
+  return table;
 }

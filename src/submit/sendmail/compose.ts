@@ -11,6 +11,8 @@ import type { DsnNotify } from '../../spool/envelope.js';
 import type { DropEnvelope, DropRecipient } from '../../spool/maildrop.js';
 import type { QueueId } from '../../spool/queue-id.js';
 import { cleanRecipient, cleanSender, uniqueRecipients } from '../sanitize.js';
+import { checkLocalRecipients } from '../../route/known-local.js';
+import { masqueradeHeaders } from '../../route/masquerade.js';
 import type { Identity } from './identity.js';
 
 export interface Submission {
@@ -70,7 +72,10 @@ export function composeSubmission(s: Submission): Composed {
       : new MailroomError('USAGE', 'usage', 'no recipients given (name them, or use -t)');
   }
 
-  const fields = msg.fields.filter((f) => !/^(resent-)?bcc$/i.test(f.name));
+  // SPEC §4: a local name without a mailbox user or alias is refused here (EX_NOUSER / 550 5.1.1).
+  checkLocalRecipients(s.view, recipients.map((r) => r.address));
+
+  const fields = masqueradeHeaders(msg.fields.filter((f) => !/^(resent-)?bcc$/i.test(f.name)), s.view.hostname, s.view.masquerade);
   const date = rfc5322Date(now);
   const by = s.view.hostname;
   const who = s.identity.uid >= 0 ? `mailroom, from userid ${s.identity.uid}` : 'mailroom';

@@ -3,7 +3,6 @@
 import { loadConfig } from '../../config/load.js';
 import { loadSubmitView } from '../../config/submit-view.js';
 import { formatQueue, readQueue } from '../../admin/queue-list.js';
-import { aliasesFromMap, readAliasFile } from '../../route/aliases.js';
 import { describeRoute, routeRecipient } from '../../route/classify.js';
 import { controlSocketPath, sendControl } from '../../shared/control.js';
 import { MailroomError } from '../../shared/errors.js';
@@ -29,15 +28,18 @@ export async function printQueue(o: SendmailOptions): Promise<number> {
 
 export async function rebuildAliases(o: SendmailOptions): Promise<number> {
   const config = await loadConfig(o.config);
-  if (typeof config.aliases !== 'string') {
-    const t = aliasesFromMap(config.aliases);
-    process.stdout.write(`newaliases: ${t.entries.size} aliases (inline in ${config.file ?? 'the configuration'})\n`);
-    return 0;
+  const { checkAliases } = await import('../../route/router.js');
+  const where = typeof config.aliases === 'string' ? config.aliases : `${config.file ?? 'the configuration'} (inline aliases)`;
+  let result;
+  try {
+    result = await checkAliases(config);
+  } catch (err) {
+    throw new MailroomError('ALIASES_UNREADABLE', 'noinput', `cannot read ${where}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
   }
-  const table = await readAliasFile(config.aliases);
-  for (const p of table.problems) process.stderr.write(`newaliases: ${config.aliases}:${p.line}: ${p.message}\n`);
-  if (table.problems.length) return 65;
-  process.stdout.write(`newaliases: ${config.aliases}: ${table.entries.size} aliases\n`);
+  const { table, problems } = result;
+  for (const p of problems) process.stderr.write(`newaliases: ${where}${p.line ? `:${p.line}` : ''}: ${p.warning ? 'warning: ' : ''}${p.message}\n`);
+  if (problems.some((p) => !p.warning)) return 65;
+  process.stdout.write(`newaliases: ${where}: ${table.entries.size} aliases\n`);
   await sendControl(controlSocketPath(config.socket.path), 'reload-aliases', false, 500);
   return 0;
 }
@@ -45,12 +47,22 @@ export async function rebuildAliases(o: SendmailOptions): Promise<number> {
 export async function verifyRecipients(o: SendmailOptions): Promise<number> {
   const config = await loadConfig(o.config);
   if (o.recipients.length === 0) throw new MailroomError('USAGE', 'usage', '-bv needs recipients to verify');
+  const { createLocalRouter, describeDestination } = await import('../../route/router.js');
+  const router = await createLocalRouter(config);
   const q = { hostname: config.hostname, masquerade: config.masquerade };
   let code = 0;
   for (const raw of o.recipients.flatMap((r) => r.split(',')).map((r) => r.trim()).filter(Boolean)) {
     try {
       const addr = cleanRecipient(raw, q);
-      process.stdout.write(`${addr}... deliverable: ${describeRoute(routeRecipient(config, addr, o.from ?? ''))}\n`);
+      if (!router.isLocal(addr)) {
+        process.stdout.write(`${addr}... deliverable: ${describeRoute(routeRecipient(config, addr, o.from ?? ''))}\n`);
+        continue;
+      }
+      const dests = router.resolve(addr);
+      const bad = dests.filter((d) => d.kind === 'unknown');
+      const parts = dests.map((d) => (d.kind === 'remote' ? `${d.address} -> ${describeRoute(routeRecipient(config, d.address, o.from ?? ''))}` : describeDestination(d)));
+      process.stdout.write(`${addr}... ${bad.length === dests.length ? 'undeliverable' : 'deliverable'}: ${parts.join('; ')}\n`);
+      if (bad.length === dests.length && code === 0) code = 67;
     } catch (err) {
       process.stdout.write(`${raw}... undeliverable: ${(err as Error).message}\n`);
       code = 65;
