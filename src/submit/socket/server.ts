@@ -13,6 +13,7 @@ import { newEnvelope, type DsnNotify } from '../../spool/envelope.js';
 import type { Publisher } from '../../spool/publish.js';
 import { newQueueId } from '../../spool/queue-id.js';
 import { composeSubmission } from '../sendmail/compose.js';
+import { isKnownLocalName, localNameOf } from '../../route/known-local.js';
 
 export interface SocketServer {
   close(): Promise<void>;
@@ -59,6 +60,9 @@ export async function startSocketServer(config: Config, publisher: Publisher, lo
     },
     onRcptTo(address, _session, cb) {
       if (address.address === '' || /[\r\n\0\s]/.test(address.address)) return cb(Object.assign(new Error('5.1.3 Bad recipient address syntax'), { responseCode: 553 }));
+      // SPEC §4: an unknown local recipient is refused at RCPT TO (550 5.1.1), not bounced later.
+      const name = localNameOf(view, address.address.includes('@') ? address.address : `${address.address}@${config.hostname}`);
+      if (name !== undefined && !isKnownLocalName(view, name)) return cb(smtpError(new MailroomError('NO_SUCH_USER', 'nouser', `<${address.address}>: Recipient address rejected: User unknown in local recipient table`)));
       cb();
     },
     onData(stream, session, cb) {
