@@ -1,0 +1,120 @@
+// npm run bench: sendmail cold start against `node -e 0`, sequential sendmail,
+// parallel socket submissions, and the disk's durable-commit ceiling. Prints
+// the machine and a markdown table, and writes the table to bench/results.md.
+// Every loop is bounded in count and time; everything happens in temp dirs
+// that are removed at the end; the bench starts and stops its own daemon.
+//
+// Knobs (environment): BENCH_ONLY=startup,seq,socket,disk  BENCH_STARTUP_RUNS
+// BENCH_SEQ  BENCH_SOCKET  BENCH_CLIENTS  BENCH_DISK  BENCH_DAEMON_NODE_ARGS
+// (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")  BENCH_NO_WRITE=1.
+import { statfsSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, release } from 'node:os';
+import { join } from 'node:path';
+import { measureDiskConcurrent, measureDiskSingle, type DiskResult } from './disk.js';
+import { createBox, ROOT, startDaemon } from './sandbox.js';
+import { measureSequentialSendmail, type SeqResult } from './sendmail-seq.js';
+import { measureSocket, type SocketResult } from './socket-load.js';
+import { describeStartup, measureStartup, type StartupResult } from './startup.js';
+import { ms, rate } from './stats.js';
+
+const num = (name: string, dflt: number) => {
+  const v = Number(process.env[name]);
+  return Number.isFinite(v) && v > 0 ? v : dflt;
+};
+const only = new Set((process.env.BENCH_ONLY ?? 'startup,seq,socket,disk').split(',').map((s) => s.trim()));
+
+const FS_TYPES: Record<number, string> = { 0xef53: 'ext4', 0x01021994: 'tmpfs', 0x58465342: 'xfs', 0x9123683e: 'btrfs', 0x794c7630: 'overlayfs', 0x2fc12fc1: 'zfs' };
+
+function machine(dir: string): string {
+  const c = cpus();
+  let fs = 'unknown';
+  try {
+    const t = statfsSync(dir).type;
+    fs = FS_TYPES[t] ?? `0x${t.toString(16)}`;
+  } catch {
+    /* keep unknown */
+  }
+  const load = loadavg().map((l) => l.toFixed(2)).join(' ');
+  return `${availableParallelism()} cores (${c[0]?.model.trim() ?? 'unknown cpu'}), Node ${process.version}, Linux ${release()}, spool on ${fs}; load average at start ${load}`;
+}
+
+interface Row {
+  what: string;
+  result: string;
+  target: string;
+}
+
+async function main(): Promise<void> {
+  const box = createBox('run');
+  const rows: Row[] = [];
+  const notes: string[] = [];
+  let startup: StartupResult | undefined;
+  let seq: SeqResult | undefined;
+  let sock: SocketResult | undefined;
+  let disk1: DiskResult | undefined;
+  let diskN: DiskResult | undefined;
+  const mach = machine(box.dir);
+  process.stdout.write(`machine: ${mach}\n`);
+  const clients = num('BENCH_CLIENTS', 8);
+  try {
+    if (only.has('disk')) {
+      const n = num('BENCH_DISK', 2000);
+      process.stdout.write(`disk: ${n} durable commits, 1 writer, then ${clients} writers ...\n`);
+      disk1 = measureDiskSingle(join(box.dir, 'disk'), n, 60_000);
+      diskN = await measureDiskConcurrent(join(box.dir, 'disk'), n, clients, 60_000);
+    }
+    if (only.has('startup') || only.has('seq') || only.has('socket')) {
+      const daemonArgs = (process.env.BENCH_DAEMON_NODE_ARGS ?? '').split(' ').filter(Boolean);
+      const daemon = await startDaemon(box, daemonArgs);
+      try {
+        if (only.has('startup')) {
+          const runs = num('BENCH_STARTUP_RUNS', 30);
+          process.stdout.write(`startup: ${runs} runs each of sendmail and node -e 0, interleaved ...\n`);
+          startup = await measureStartup(box, runs, 120_000);
+        }
+        if (only.has('seq')) {
+          const n = num('BENCH_SEQ', 1000);
+          process.stdout.write(`sequential sendmail: ${n} messages ...\n`);
+          seq = await measureSequentialSendmail(box, n, 180_000);
+        }
+        if (only.has('socket')) {
+          const n = num('BENCH_SOCKET', 5000);
+          process.stdout.write(`socket: ${n} messages over ${clients} SMTP connections ...\n`);
+          sock = await measureSocket(box.socket, n, clients, 120_000);
+        }
+      } finally {
+        await daemon.stop();
+      }
+    }
+  } finally {
+    box.remove();
+  }
+
+  if (startup) {
+    const s = describeStartup(startup);
+    rows.push({ what: `\`node -e 0\` (median of ${startup.runs})`, result: ms(s.node), target: '' });
+    rows.push({ what: `sendmail cold start, \`-i rcpt < msg\` (median of ${startup.runs})`, result: ms(s.sendmail), target: '' });
+    rows.push({ what: 'sendmail / `node -e 0`', result: `${s.ratio.toFixed(2)}× (pairs IQR ${s.spread})`, target: '≤ 1.30×' });
+  }
+  if (seq) {
+    rows.push({ what: `sequential sendmail, 1 process per message (${seq.sent}${seq.capped ? ` of ${seq.wanted}, time cap` : ''}), until queued`, result: rate((seq.sent * 1000) / seq.ms), target: '' });
+  }
+  if (sock) {
+    rows.push({ what: `socket SMTP, ${sock.clients} clients, PIPELINING (${sock.sent}${sock.capped ? ` of ${sock.wanted}, time cap` : ''} messages)`, result: rate((sock.sent * 1000) / sock.ms), target: '≥ 2,500/s' });
+  }
+  if (disk1) rows.push({ what: `disk: create+write+fsync+rename+dir fsync, 1 writer (${disk1.ops})`, result: rate((disk1.ops * 1000) / disk1.ms), target: 'ceiling' });
+  if (diskN) rows.push({ what: `disk: the same, ${diskN.writers} writers (${diskN.ops})`, result: rate((diskN.ops * 1000) / diskN.ms), target: 'ceiling' });
+  if (sock && diskN) notes.push(`Socket submissions are ${(((sock.sent * 1000) / sock.ms) / ((diskN.ops * 1000) / diskN.ms)).toFixed(2)}× the ${diskN.writers}-writer disk rate; group commit shares each directory fsync among the messages of a batch.`);
+
+  const table = ['| measurement | result | target |', '|---|---:|---|', ...rows.map((r) => `| ${r.what} | ${r.result} | ${r.target} |`)].join('\n');
+  const text = `Machine: ${mach}\n\n${table}\n${notes.length ? `\n${notes.join('\n')}\n` : ''}`;
+  process.stdout.write(`\n${text}`);
+  if (!process.env.BENCH_NO_WRITE) {
+    writeFileSync(join(ROOT, 'bench', 'results.md'), `# mailroom bench results\n\n\`npm run bench\`, ${new Date().toISOString().slice(0, 10)}.\n\n${text}`);
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench: ${(err as Error).stack ?? err}\n`);
+  process.exitCode = 1;
+});

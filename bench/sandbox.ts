@@ -1,0 +1,107 @@
+// The bench's throw-away world: a temp dir holding the config, the spool and
+// the sockets, and the real daemon (bin/mailroom daemon --foreground) started
+// and stopped by the bench. Everything lives under one mkdtemp directory that
+// remove() deletes.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root (this file runs from dist/bench/). */
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const BIN = join(ROOT, 'bin');
+
+export interface BenchBox {
+  dir: string;
+  config: string;
+  spool: string;
+  socket: string;
+  /** Messages in the queue proper (envelopes in incoming/, deferred/, hold/). */
+  queued(): number;
+  remove(): void;
+}
+
+export function createBox(tag: string): BenchBox {
+  const dir = mkdtempSync(join(process.env.BENCH_TMPDIR ?? tmpdir(), `mailroom-bench-${tag}-`));
+  const config = join(dir, 'mailroom.yaml');
+  const spool = join(dir, 'spool');
+  const socket = join(dir, 'run', 'submit.sock');
+  writeFileSync(config, `hostname: bench.example\nspool: ${spool}\nsocket: ${socket}\nrelay:\n  mode: hold\n`);
+  const count = (d: string) => {
+    try {
+      return readdirSync(join(spool, d)).filter((n) => n.endsWith('.env')).length;
+    } catch {
+      return 0;
+    }
+  };
+  return {
+    dir,
+    config,
+    spool,
+    socket,
+    queued: () => count('incoming') + count('deferred') + count('hold'),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+export interface DaemonHandle {
+  pid: number;
+  /** Stops it with SIGTERM (SIGKILL after 10 s) and waits for the exit. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the daemon on the box and waits for "daemon started" (15 s at most).
+ * Its log is read and dropped, as journald would take it; the last lines are
+ * kept for error messages.
+ */
+export async function startDaemon(box: BenchBox, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<DaemonHandle> {
+  const proc: ChildProcess = spawn(process.execPath, [...extraArgs, join(BIN, 'mailroom'), 'daemon', '--foreground', '--config', box.config], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ...env },
+  });
+  let tail = '';
+  let started = false;
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  await new Promise<void>((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`daemon did not start in 15 s: ${tail}`)), 15_000);
+    proc.stderr!.on('data', (d: Buffer) => {
+      tail = (tail + d.toString('utf8')).slice(-4000);
+      if (!started && tail.includes('daemon started')) {
+        started = true;
+        clearTimeout(timer);
+        resolvePromise();
+      }
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      if (!started) reject(new Error(`daemon exited with ${code}: ${tail}`));
+    });
+  });
+  return {
+    pid: proc.pid!,
+    async stop() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      proc.kill('SIGTERM');
+      const t = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
+
+/** A small, ordinary message (LF line endings, as scripts write them). */
+export function smallMessage(i = 0): string {
+  return [
+    'From: Cron Daemon <root@bench.example>',
+    'To: ops@example.net',
+    `Subject: bench message ${i}`,
+    'Content-Type: text/plain; charset=us-ascii',
+    '',
+    'This is a small test message, about the size of a cron report.',
+    'Nothing in it needs to be encoded or wrapped.',
+    ...Array.from({ length: 8 }, (_, k) => `line ${k}: the quick brown fox jumps over the lazy dog`),
+    '',
+  ].join('\n');
+}
