@@ -35,8 +35,15 @@ export function createPublisher(paths: SpoolPaths): Publisher {
     await Promise.all([writeFileSynced(p.tmpEml, p.content), writeFileSynced(p.tmpEnv, serializeEnvelope(p.env))]);
   }
 
+  // Never throws: a failed clean-up must not turn one refused message into a
+  // hung client or a dead daemon (rm on tmp/ that is no longer a directory gives
+  // ENOTDIR). What is left is removed by recovery at the next start.
+  async function removeQuietly(file: string): Promise<void> {
+    await fsp.rm(file, { force: true }).catch(() => undefined);
+  }
+
   async function cleanup(p: Pending): Promise<void> {
-    await Promise.all([p.tmpEml, p.tmpEnv].map((f) => (f ? fsp.rm(f, { force: true }) : undefined)));
+    await Promise.all([p.tmpEml, p.tmpEnv].map((f) => (f ? removeQuietly(f) : undefined)));
   }
 
   async function commit(batch: Pending[]): Promise<void> {
@@ -61,7 +68,14 @@ export function createPublisher(paths: SpoolPaths): Publisher {
     } catch (err) {
       // A batch that failed half-way may leave visible messages whose senders are
       // told to retry: at worst a duplicate, never a loss.
-      await Promise.all(staged.map(cleanup));
+      await Promise.all(
+        staged.map(async (p) => {
+          await cleanup(p);
+          // Data whose envelope did not land was never accepted: do not leave it in data/.
+          const landed = await fsp.access(paths.env('incoming', p.env.id)).then(() => true, () => false);
+          if (!landed) await removeQuietly(paths.eml(p.env.id));
+        }),
+      );
       const e = spoolError('committing to the spool', err);
       for (const p of staged) p.reject(e);
       return;
@@ -73,10 +87,15 @@ export function createPublisher(paths: SpoolPaths): Publisher {
     if (running || waiting.length === 0) return;
     const batch = waiting;
     waiting = [];
-    running = commit(batch).finally(() => {
-      running = null;
-      kick();
-    });
+    running = commit(batch)
+      .catch((err) => {
+        // Unexpected: refuse the whole batch (already settled promises ignore this).
+        for (const p of batch) p.reject(spoolError('committing to the spool', err));
+      })
+      .finally(() => {
+        running = null;
+        kick();
+      });
   }
 
   return {
