@@ -83,5 +83,8 @@ export function addressesInHeader(value: string): string[] {
     }
   }
   flush();
-  return out.map((a) => a.replace(/\s+/g, ''));
+  // Folding white space may sit around "." and "@" (RFC 5322 §4.4 obs-local-part,
+  // obs-domain); anywhere else it makes the address invalid, and removing it
+  // would send the mail to someone else ("john smith@x" is not "johnsmith@x").
+  return out.map((a) => a.replace(/\s*([.@])\s*/g, '$1'));
 }

@@ -162,3 +162,67 @@ export async function smtpDialog(path: string, commands: (string | Buffer)[]): P
   waiters = [];
   return out;
 }
+
+// ---- maildrop/ and queue readers for the sendmail tests ----
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { parseDrop, type DropEnvelope } from '../../src/spool/maildrop.js';
+
+export interface DropFile {
+  id: string;
+  path: string;
+  /** Owner of the file: the submitting user. */
+  uid: number;
+  env: DropEnvelope;
+  /** The message as stored (CRLF). */
+  content: Buffer;
+}
+
+/** The finished drop files in the sandbox's maildrop/ (temporary files skipped), oldest id first. */
+export function readDrops(sb: Sandbox): DropFile[] {
+  const dir = join(sb.spool, 'maildrop');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((n) => !n.endsWith('.tmp'))
+    .sort()
+    .map((id) => {
+      const path = join(dir, id);
+      const { env, content } = parseDrop(readFileSync(path));
+      return { id, path, uid: statSync(path).uid, env, content };
+    });
+}
+
+/** Everything in maildrop/ (also temporary files): what a refused submission must not leave. */
+export function maildropNames(sb: Sandbox): string[] {
+  const dir = join(sb.spool, 'maildrop');
+  return existsSync(dir) ? readdirSync(dir) : [];
+}
+
+/** The queue state directory (incoming, deferred, hold) holding <id>.env, if any. */
+export function queuedState(sb: Sandbox, id: string): string | undefined {
+  return ['incoming', 'deferred', 'hold'].find((s) => existsSync(join(sb.spool, s, `${id}.env`)));
+}
+
+/** The queued envelope (parsed JSON) and message of <id>, once the daemon has picked it up. */
+export function readQueued(sb: Sandbox, id: string): { state: string; env: any; eml: Buffer } | undefined {
+  const state = queuedState(sb, id);
+  if (!state) return undefined;
+  return { state, env: JSON.parse(readFileSync(join(sb.spool, state, `${id}.env`), 'utf8')), eml: readFileSync(join(sb.spool, 'data', `${id}.eml`)) };
+}
+
+/** Splits a stored CRLF message into its header fields (unfolded, in order) and body bytes. */
+export function splitMessage(content: Buffer): { head: string; fields: { name: string; value: string }[]; body: Buffer } {
+  const end = content.indexOf('\r\n\r\n');
+  if (end < 0) throw new Error('stored message has no empty line after the header');
+  const head = content.subarray(0, end).toString('utf8');
+  const fields: { name: string; value: string }[] = [];
+  for (const line of head.split('\r\n')) {
+    if (/^[ \t]/.test(line) && fields.length) fields[fields.length - 1]!.value += ' ' + line.trim();
+    else fields.push({ name: line.slice(0, line.indexOf(':')), value: line.slice(line.indexOf(':') + 1).trim() });
+  }
+  return { head, fields, body: content.subarray(end + 4) };
+}
+
+/** The values of one header field (case-insensitive name). */
+export function headerValues(content: Buffer, name: string): string[] {
+  return splitMessage(content).fields.filter((f) => f.name.toLowerCase() === name.toLowerCase()).map((f) => f.value);
+}

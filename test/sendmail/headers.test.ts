@@ -1,0 +1,98 @@
+// Header fix-ups of the sendmail path (SPEC §2): Received first; Date,
+// Message-ID and From added only when missing; masquerade on the generated
+// From and the envelope sender; bare names qualified with the host name.
+import assert from 'node:assert/strict';
+import { userInfo } from 'node:os';
+import { after, describe, test } from 'node:test';
+import { headerValues, readDrops, sandbox, sendmail, splitMessage, type Sandbox } from '../helpers/env.js';
+
+const boxes: Sandbox[] = [];
+after(() => boxes.forEach((b) => b.cleanup()));
+function box(extra = ''): Sandbox {
+  const sb = sandbox(extra);
+  boxes.push(sb);
+  return sb;
+}
+
+async function submit(args: string[], input: string, extra = '') {
+  const sb = box(extra);
+  const r = await sendmail(sb, args, input);
+  assert.equal(r.code, 0, r.stderr);
+  const drops = readDrops(sb);
+  assert.equal(drops.length, 1);
+  return drops[0]!;
+}
+
+const me = userInfo().username;
+
+describe('header fix-ups', () => {
+  test('Received comes first; Date, Message-ID and From are added when missing', async () => {
+    const d = await submit(['-i', 'a@x.example'], 'Subject: bare\n\nbody\n');
+    const { fields } = splitMessage(d.content);
+    assert.equal(fields[0]!.name, 'Received');
+    assert.match(fields[0]!.value, new RegExp(`^by test\\.example \\(mailroom, from userid ${process.getuid!()}\\) id ${d.id}; \\w{3}, \\d{1,2} \\w{3} \\d{4} \\d\\d:\\d\\d:\\d\\d [+-]\\d{4}$`));
+    assert.equal(fields.filter((f) => f.name === 'Received').length, 1);
+    const [date] = headerValues(d.content, 'Date');
+    assert.ok(date && Math.abs(Date.parse(date) - Date.now()) < 60_000, `Date ${date} is now`);
+    assert.deepEqual(headerValues(d.content, 'Message-ID'), [`<${d.id}@test.example>`]);
+    const [from] = headerValues(d.content, 'From');
+    assert.match(from!, new RegExp(`(^|<)${me}@test\\.example>?$`), 'From is the invoking user at the host name');
+    assert.equal(d.env.sender, `${me}@test.example`);
+    assert.equal(d.env.user, me);
+    assert.equal(d.env.uid, process.getuid!());
+  });
+
+  test('Date, Message-ID and From the message has are kept, each once', async () => {
+    const input = 'From: Writer <w@x.example>\nDate: Mon, 1 Jan 2024 00:00:00 +0000\nMessage-ID: <keep@x.example>\nSubject: full\n\nbody\n';
+    const d = await submit(['-i', '-F', 'Not Used', 'a@x.example'], input);
+    assert.deepEqual(headerValues(d.content, 'From'), ['Writer <w@x.example>']);
+    assert.deepEqual(headerValues(d.content, 'Date'), ['Mon, 1 Jan 2024 00:00:00 +0000']);
+    assert.deepEqual(headerValues(d.content, 'Message-ID'), ['<keep@x.example>']);
+    assert.equal(splitMessage(d.content).fields[0]!.name, 'Received');
+  });
+
+  test('header names are matched case-insensitively (a lower-case "message-id" is kept, none added)', async () => {
+    const d = await submit(['-i', 'a@x.example'], 'from: w@x.example\ndate: Mon, 1 Jan 2024 00:00:00 +0000\nmessage-id: <lc@x.example>\n\nbody\n');
+    assert.deepEqual(headerValues(d.content, 'Message-ID'), ['<lc@x.example>']);
+    assert.equal(headerValues(d.content, 'Date').length, 1);
+    assert.equal(headerValues(d.content, 'From').length, 1);
+  });
+
+  test('an mbox "From " first line is dropped, not kept as a header', async () => {
+    const d = await submit(['-i', 'a@x.example'], 'From someone@x.example Mon Jan  1 00:00:00 2024\nSubject: mbox\n\nbody\n');
+    assert.doesNotMatch(d.content.toString('latin1'), /\r\nFrom someone/);
+    assert.deepEqual(headerValues(d.content, 'Subject'), ['mbox']);
+  });
+
+  test('masquerade applies to the generated From and the envelope sender', async () => {
+    const d = await submit(['-i', 'a@x.example'], 'Subject: m\n\nbody\n', 'masquerade: example.com\n');
+    assert.equal(d.env.sender, `${me}@example.com`);
+    const [from] = headerValues(d.content, 'From');
+    assert.match(from!, new RegExp(`(^|<)${me}@example\\.com>?$`));
+  });
+
+  test('masquerade rewrites -f user@hostname and a bare -f name, not other domains', async () => {
+    const extra = 'masquerade: example.com\n';
+    assert.equal((await submit(['-i', '-f', 'app@test.example', 'a@x.example'], 'Subject: m\n\nb\n', extra)).env.sender, 'app@example.com');
+    assert.equal((await submit(['-i', '-f', 'app', 'a@x.example'], 'Subject: m\n\nb\n', extra)).env.sender, 'app@example.com');
+    assert.equal((await submit(['-i', '-f', 'app@other.example', 'a@x.example'], 'Subject: m\n\nb\n', extra)).env.sender, 'app@other.example');
+  });
+
+  test('bare recipient names are qualified with the host name (argv and -t)', async () => {
+    const d = await submit(['-t', '-i', 'root'], 'To: postmaster, Web <www-data>\nSubject: q\n\nbody\n');
+    assert.deepEqual(d.env.recipients.map((r) => r.address), ['root@test.example', 'postmaster@test.example', 'www-data@test.example']);
+    assert.deepEqual(headerValues(d.content, 'To'), ['postmaster, Web <www-data>'], 'the header itself is not rewritten');
+  });
+
+  test('a bare -f name is qualified with the host name', async () => {
+    assert.equal((await submit(['-i', '-f', 'cron', 'a@x.example'], 'Subject: q\n\nb\n')).env.sender, 'cron@test.example');
+  });
+
+  test('an 8-bit body is recorded as 8BITMIME, a UTF-8 address as SMTPUTF8', async () => {
+    const d1 = await submit(['-i', 'a@x.example'], 'Subject: 8\n\ncafé\n');
+    assert.equal(d1.env.body, '8BITMIME');
+    assert.equal(d1.env.smtputf8, false);
+    const d2 = await submit(['-i', 'jürgen@x.example'], 'Subject: u\n\nplain\n');
+    assert.equal(d2.env.smtputf8, true);
+  });
+});
