@@ -3,6 +3,7 @@
 // `mailroom test`; the relay and local delivery stages use the same answer.
 import type { Config } from '../config/load.js';
 import { domainOf } from '../message/address.js';
+import { senderMatches } from '../relay/targets.js';
 
 export type Route =
   | { kind: 'local'; user: string }
@@ -10,11 +11,6 @@ export type Route =
   | { kind: 'mx'; domain: string }
   | { kind: 'hold' }
   | { kind: 'none' };
-
-function matchSender(pattern: string, sender: string): boolean {
-  const re = new RegExp('^' + pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$', 'i');
-  return re.test(sender);
-}
 
 export function routeRecipient(config: Config, address: string, sender = ''): Route {
   const domain = domainOf(address);
@@ -27,7 +23,7 @@ export function routeRecipient(config: Config, address: string, sender = ''): Ro
     case 'mx':
       return { kind: 'mx', domain };
     case 'smarthost': {
-      const route = config.relay.routes.find((r) => matchSender(r.sender, sender));
+      const route = config.relay.routes.find((r) => senderMatches(r.sender, sender));
       const hosts = (route?.smarthosts ?? config.relay.smarthosts).map((h) => ({ host: h.host, port: h.port, tls: h.tls }));
       return { kind: 'smarthost', hosts, via: route ? `route ${route.sender}` : 'relay.smarthosts' };
     }

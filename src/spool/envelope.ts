@@ -19,6 +19,12 @@ export interface Recipient {
   notify?: DsnNotify[];
   /** RFC 3461 ORCPT, as received. */
   orcpt?: string;
+  /** Set when this recipient came from expanding a local alias: the address it replaced. */
+  parent?: string;
+  /** Set once a local recipient is resolved: where it is delivered (route/destination.ts). */
+  dest?: { kind: 'mailbox'; user: string } | { kind: 'pipe'; command: string; alias: string } | { kind: 'file'; path: string; alias: string };
+  /** ISO time of the last delivery attempt. */
+  lastAttemptAt?: string;
 }
 
 export interface Envelope {
@@ -39,6 +45,12 @@ export interface Envelope {
   createdAt: string;
   nextAttemptAt: string | null;
   size: number;
+  /** Local aliases already expanded into `recipients`. */
+  expanded?: boolean;
+  /** A delay warning DSN has been sent (relay.delayWarning). */
+  delayWarned?: boolean;
+  /** This bounce is itself about a failed bounce: if it fails, log and drop. */
+  doubleBounce?: boolean;
 }
 
 export class EnvelopeFormatError extends Error {}

@@ -1,0 +1,224 @@
+// One SMTP session to one host (nodemailer's SMTPConnection): connect, TLS as
+// the target requires, AUTH when configured — failing closed: if TLS or AUTH
+// is configured and cannot be used, the session fails and nothing is sent.
+// A session carries several messages (RSET between them).
+import { readFileSync } from 'node:fs';
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import type { Logger } from '../shared/log.js';
+import { classifyError } from './classify.js';
+import { oauthBearerPayload, OAuth2Tokens, xoauth2Payload, type OAuth2Config } from './oauth2.js';
+import { readSecret, type PasswordSource } from './secrets.js';
+
+export type TlsPolicy = 'starttls' | 'implicit' | 'none' | 'opportunistic';
+
+export interface AuthConfig extends PasswordSource {
+  user: string;
+  oauth2?: OAuth2Config | undefined;
+  mechanisms?: string[] | undefined;
+}
+
+export interface Target {
+  /** Name for logs, SNI and certificate checks. */
+  host: string;
+  /** Address to connect to (an IP from DNS for MX), default: host. */
+  address?: string;
+  port: number;
+  tls: TlsPolicy;
+  tlsVerify: boolean;
+  ca?: string | undefined;
+  clientCert?: { cert: string; key: string } | undefined;
+  auth?: AuthConfig | undefined;
+}
+
+export interface Timeouts {
+  connect: number;
+  greeting: number;
+  command: number;
+  data: number;
+}
+
+export interface SessionContext {
+  hostname: string;
+  timeouts: Timeouts;
+  log: Logger;
+  oauth: (cfg: OAuth2Config) => OAuth2Tokens;
+}
+
+export interface OutRecipient {
+  address: string;
+  notify?: string[] | undefined;
+  orcpt?: string | undefined;
+}
+
+export interface SendOptions {
+  sender: string;
+  recipients: OutRecipient[];
+  message: Buffer;
+  ret?: string | undefined;
+  envid?: string | undefined;
+  eightBit: boolean;
+}
+
+export interface RcptResult {
+  address: string;
+  ok: boolean;
+  temporary: boolean;
+  reply: string;
+}
+
+export interface Session {
+  readonly key: string;
+  readonly relay: string;
+  readonly tls: boolean;
+  usable: boolean;
+  uses: number;
+  send(opts: SendOptions): Promise<RcptResult[]>;
+  close(): void;
+}
+
+export function targetKey(t: Target): string {
+  return `${t.address ?? t.host}:${t.port}:${t.tls}:${t.auth?.user ?? ''}`;
+}
+
+function tlsOptions(t: Target): Record<string, unknown> {
+  const o: Record<string, unknown> = { rejectUnauthorized: t.tlsVerify, servername: /^[\d.:]+$/.test(t.host) ? undefined : t.host, minVersion: 'TLSv1.2' };
+  if (t.ca) o.ca = readFileSync(t.ca);
+  if (t.clientCert) {
+    o.cert = readFileSync(t.clientCert.cert);
+    o.key = readFileSync(t.clientCert.key);
+  }
+  return o;
+}
+
+function promisify<T>(fn: (cb: (err: Error | null | undefined, v?: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => fn((err, v) => (err ? reject(err) : resolve(v as T))));
+}
+
+/** Opens a session; rejects (classified by the caller) when connect, TLS or AUTH fail. */
+export async function openSession(t: Target, ctx: SessionContext): Promise<Session> {
+  const tokens = t.auth?.oauth2 ? ctx.oauth(t.auth.oauth2) : undefined;
+  const oauthHandler = (method: 'XOAUTH2' | 'OAUTHBEARER') => async (c: any) => {
+    for (const force of [false, true]) {
+      const token = await tokens!.get(force);
+      const payload = method === 'XOAUTH2' ? xoauth2Payload(t.auth!.user, token) : oauthBearerPayload(t.auth!.user, t.host, t.port, token);
+      const r = await c.sendCommand(`AUTH ${method} ${payload}`);
+      if (r.status === 235) return c.resolve();
+      if (r.status === 334) await c.sendCommand(method === 'XOAUTH2' ? '' : 'AQ=='); // the server's error JSON; finish the exchange
+    }
+    c.reject(new Error(`${method} token refused`));
+  };
+  const conn = new SMTPConnection({
+    host: t.address ?? t.host,
+    port: t.port,
+    secure: t.tls === 'implicit',
+    requireTLS: t.tls === 'starttls',
+    ignoreTLS: t.tls === 'none',
+    opportunisticTLS: t.tls === 'opportunistic',
+    name: ctx.hostname,
+    servername: /^[\d.:]+$/.test(t.host) ? undefined : t.host,
+    connectionTimeout: ctx.timeouts.connect,
+    greetingTimeout: ctx.timeouts.greeting,
+    socketTimeout: ctx.timeouts.command,
+    socketCloseTimeout: 1000,
+    allowInternalNetworkInterfaces: true,
+    tls: tlsOptions(t) as never,
+    logger: false,
+    customAuth: tokens ? { XOAUTH2: oauthHandler('XOAUTH2'), OAUTHBEARER: oauthHandler('OAUTHBEARER') } : undefined,
+  });
+  let failed: Error | undefined;
+  conn.on('error', (err: Error) => {
+    failed = err;
+  });
+  await promisify<void>((cb) => conn.connect((err) => cb(err ?? null)));
+  const relay = `${t.host}${t.address && t.address !== t.host ? `[${t.address}]` : ''}:${t.port}`;
+  if (t.auth) {
+    const offered: string[] = ((conn as any)._supportedAuth ?? []) as string[];
+    let method: string | undefined;
+    if (tokens) method = offered.includes('OAUTHBEARER') ? 'OAUTHBEARER' : 'XOAUTH2';
+    else if (t.auth.mechanisms?.length) method = t.auth.mechanisms.find((m) => offered.includes(m)) ?? t.auth.mechanisms[0];
+    const authData = tokens ? { user: t.auth.user, method, credentials: { user: t.auth.user, pass: 'oauth2' } } : { user: t.auth.user, pass: readSecret(t.auth, `auth for ${t.host}`), method };
+    try {
+      await promisify<boolean>((cb) => conn.login(authData as never, (err, ok) => cb(err, ok)));
+    } catch (err) {
+      conn.close();
+      throw err;
+    }
+  }
+  const session: Session = {
+    key: targetKey(t),
+    relay,
+    tls: conn.secure,
+    usable: true,
+    uses: 0,
+    async send(opts) {
+      if (failed) throw failed;
+      session.uses++;
+      // Recipients with different NOTIFY need separate transactions (one DSN envelope each).
+      const groups = new Map<string, OutRecipient[]>();
+      for (const r of opts.recipients) {
+        const k = `${(r.notify ?? []).join(',')}|${r.orcpt ?? ''}`;
+        groups.set(k, [...(groups.get(k) ?? []), r]);
+      }
+      const results: RcptResult[] = [];
+      for (const group of groups.values()) results.push(...(await sendOne(conn, group, opts, ctx.timeouts)));
+      if (failed || (conn as any).__broken) session.usable = false;
+      return results;
+    },
+    close() {
+      session.usable = false;
+      try {
+        conn.quit();
+      } catch {
+        conn.close();
+      }
+    },
+  };
+  return session;
+}
+
+async function sendOne(conn: SMTPConnection, rcpts: OutRecipient[], opts: SendOptions, timeouts: Timeouts): Promise<RcptResult[]> {
+  const first = rcpts[0]!;
+  const envelope = {
+    from: opts.sender,
+    to: rcpts.map((r) => r.address),
+    size: opts.message.length,
+    use8BitMime: opts.eightBit,
+    dsn: opts.ret || opts.envid || first.notify || first.orcpt ? { ret: opts.ret, envid: opts.envid, notify: first.notify, orcpt: first.orcpt } : undefined,
+  };
+  // A watchdog over the whole transaction (RFC 5321 §4.5.3.2 timeouts are per
+  // phase; a server trickling bytes could still stall us forever without it).
+  const budget = timeouts.data + 4 * timeouts.command;
+  let timer: NodeJS.Timeout | undefined;
+  const watchdog = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      conn.close();
+      reject(Object.assign(new Error(`delivery took longer than ${Math.round(budget / 1000)}s; abandoned`), { code: 'ETIMEDOUT' }));
+    }, budget);
+  });
+  try {
+    const info = await Promise.race([promisify<any>((cb) => conn.send(envelope as never, opts.message, (err, i) => cb(err, i))), watchdog]);
+    const rejected = new Map<string, RcptResult>();
+    for (const e of (info.rejectedErrors ?? []) as any[]) {
+      const f = classifyError(e);
+      if (e.recipient) rejected.set(e.recipient, { address: e.recipient, ok: false, temporary: f.temporary, reply: f.reply });
+    }
+    const reply = String(info.response ?? '250 OK').replace(/\s+/g, ' ').trim();
+    const accepted = new Set<string>(info.accepted ?? []);
+    // LMTP gives one reply per recipient; nodemailer files failures in rejectedErrors.
+    await promisify<boolean>((cb) => conn.reset((err, ok) => cb(err, ok))).catch(() => undefined);
+    return rcpts.map((r) => rejected.get(r.address) ?? (accepted.has(r.address) ? { address: r.address, ok: true, temporary: false, reply } : { address: r.address, ok: false, temporary: true, reply: 'no reply for this recipient' }));
+  } catch (err: any) {
+    const perRcpt = new Map<string, RcptResult>();
+    for (const e of (err?.rejectedErrors ?? []) as any[]) {
+      const f = classifyError(e);
+      if (e.recipient) perRcpt.set(e.recipient, { address: e.recipient, ok: false, temporary: f.temporary, reply: f.reply });
+    }
+    const f = classifyError(err);
+    // MAIL/RCPT/DATA refusals leave the connection usable; a dead or timed-out one does not.
+    const broken = !['EENVELOPE', 'EMESSAGE'].includes(err?.code) || !(await promisify<boolean>((cb) => conn.reset((e, ok) => cb(e, ok))).then(() => true, () => false));
+    if (broken) (conn as any).__broken = true;
+    return rcpts.map((r) => perRcpt.get(r.address) ?? { address: r.address, ok: false, temporary: f.temporary, reply: f.reply });
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,21 @@
+// Which smart hosts carry a message: the first relay.routes entry whose sender
+// pattern matches (shell-style "*"), else relay.smarthosts (SPEC §4).
+import type { Config } from '../config/load.js';
+import type { Target } from './session.js';
+
+type SmarthostConfig = Config['relay']['smarthosts'][number];
+
+export function senderMatches(pattern: string, sender: string): boolean {
+  const re = new RegExp('^' + pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$', 'i');
+  return re.test(sender);
+}
+
+export function toTarget(h: SmarthostConfig): Target {
+  return { host: h.host, port: h.port, tls: h.tls, tlsVerify: h.tlsVerify, ca: h.ca, clientCert: h.clientCert, auth: h.auth };
+}
+
+export function smarthostsFor(config: Config, sender: string): { targets: Target[]; route: string } {
+  const route = config.relay.routes.find((r) => senderMatches(r.sender, sender));
+  if (route) return { targets: route.smarthosts.map(toTarget), route: route.sender };
+  return { targets: config.relay.smarthosts.map(toTarget), route: 'default' };
+}

@@ -1,0 +1,94 @@
+// Delivering one message's remote recipients: to the smart hosts in order, or
+// to a domain's MX hosts by preference. A connection failure or 4xx moves on to
+// the next host; a 5xx fails that recipient; what is left after the last host
+// is deferred with the last reason (SPEC §4).
+import type { promises as dns } from 'node:dns';
+import type { Logger } from '../shared/log.js';
+import { classifyError } from './classify.js';
+import { resolveMx } from './mx.js';
+import type { SessionPool } from './pool.js';
+import type { RateLimiter } from './rate-limit.js';
+import type { OutRecipient, Target } from './session.js';
+
+export interface RelayJob {
+  id: string;
+  sender: string;
+  recipients: OutRecipient[];
+  message: Buffer;
+  ret?: string | undefined;
+  envid?: string | undefined;
+  eightBit: boolean;
+}
+
+export interface RelayResult {
+  address: string;
+  status: 'delivered' | 'deferred' | 'failed';
+  reply: string;
+  relay?: string;
+  tls?: boolean;
+}
+
+async function tryTargets(pool: SessionPool, targets: Target[], job: RelayJob, log: Logger, limiter?: RateLimiter): Promise<RelayResult[]> {
+  let remaining = job.recipients;
+  const out: RelayResult[] = [];
+  const last = new Map<string, RelayResult>();
+  for (const t of targets) {
+    if (remaining.length === 0) break;
+    let session;
+    try {
+      session = await pool.acquire(t);
+    } catch (err) {
+      const f = classifyError(err);
+      const where = `${t.host}${t.address && t.address !== t.host ? `[${t.address}]` : ''}:${t.port}`;
+      log.debug('relay host failed', { id: job.id, relay: where, reason: f.reply });
+      for (const r of remaining) last.set(r.address, { address: r.address, status: 'deferred', reply: `${where}: ${f.reply}`, relay: where });
+      continue;
+    }
+    try {
+      if (limiter) await limiter.take(session.key);
+      const results = await session.send({ sender: job.sender, recipients: remaining, message: job.message, ret: job.ret, envid: job.envid, eightBit: job.eightBit });
+      const next: OutRecipient[] = [];
+      for (const res of results) {
+        const r = remaining.find((x) => x.address === res.address)!;
+        if (res.ok) out.push({ address: res.address, status: 'delivered', reply: res.reply, relay: session.relay, tls: session.tls });
+        else if (!res.temporary) out.push({ address: res.address, status: 'failed', reply: res.reply, relay: session.relay, tls: session.tls });
+        else {
+          next.push(r);
+          last.set(r.address, { address: r.address, status: 'deferred', reply: res.reply, relay: session.relay, tls: session.tls });
+        }
+      }
+      remaining = next;
+    } finally {
+      pool.release(session);
+    }
+  }
+  for (const r of remaining) out.push(last.get(r.address) ?? { address: r.address, status: 'deferred', reply: 'no relay host could be tried' });
+  return out;
+}
+
+export function deliverViaSmarthosts(pool: SessionPool, hosts: Target[], job: RelayJob, log: Logger, limiter?: RateLimiter): Promise<RelayResult[]> {
+  return tryTargets(pool, hosts, job, log, limiter);
+}
+
+export interface MxPolicy {
+  port: number;
+  tls: 'opportunistic' | 'required' | 'none';
+}
+
+export async function deliverViaMx(pool: SessionPool, resolver: dns.Resolver, domain: string, policy: MxPolicy, job: RelayJob, log: Logger): Promise<RelayResult[]> {
+  const answer = await resolveMx(resolver, domain);
+  const all = (status: RelayResult['status'], reply: string) => job.recipients.map((r) => ({ address: r.address, status, reply }));
+  switch (answer.kind) {
+    case 'nullmx':
+      return all('failed', `556 5.1.10 domain ${domain} accepts no mail (null MX, RFC 7505)`);
+    case 'nodomain':
+      return all('failed', `550 5.1.2 ${answer.reason}`);
+    case 'temporary':
+      return all('deferred', `451 4.4.3 ${answer.reason}`);
+  }
+  // Opportunistic TLS does not verify certificates (most MX certificates would
+  // fail it, as Postfix's "may" level); "required" insists on encryption.
+  const tls = policy.tls === 'required' ? 'starttls' : policy.tls;
+  const targets: Target[] = answer.hosts.flatMap((h) => h.addresses.map((address) => ({ host: h.name, address, port: policy.port, tls, tlsVerify: false })));
+  return tryTargets(pool, targets, job, log);
+}

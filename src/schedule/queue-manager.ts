@@ -1,0 +1,323 @@
+// The queue runner: takes due messages (new ones at once, deferred ones when
+// their time comes), expands local aliases, delivers locally and to the relay,
+// and records every recipient's result in the spool before moving on, so a
+// crash or retry never re-sends to a delivered recipient nor forgets one.
+// Retries follow relay.retry; after relay.maxAge the rest bounces (expired).
+import { promises as fsp } from 'node:fs';
+import type { Config } from '../config/load.js';
+import type { DeliveryOutcome } from '../local/outcome.js';
+import { domainOf } from '../message/address.js';
+import type { Destination, LocalRouter } from '../route/destination.js';
+import { formatDuration } from '../shared/units.js';
+import type { Logger } from '../shared/log.js';
+import { tryClaim } from '../spool/claim.js';
+import { isFinished, type Envelope, type Recipient } from '../spool/envelope.js';
+import type { QueueState, SpoolPaths } from '../spool/paths.js';
+import type { QueueId } from '../spool/queue-id.js';
+import { listIds } from '../spool/scan.js';
+import { locate, moveEnvelope, removeMessage, rewriteEnvelope } from '../spool/transition.js';
+import type { Bouncer } from '../relay/bounce.js';
+import { statusOf } from '../relay/classify.js';
+import type { RelayJob, RelayResult } from '../relay/transport.js';
+import { nextAttemptDelay } from './retry.js';
+
+export interface LocalDelivery {
+  deliver(dest: Destination, env: Envelope, recipient: string, message: Buffer): Promise<DeliveryOutcome>;
+  close(): Promise<void>;
+}
+
+export interface Deliverers {
+  /** Remote recipients of one message through the smart hosts (grouped by the caller). */
+  smarthost(job: RelayJob): Promise<RelayResult[]>;
+  /** Remote recipients of one domain through its MX hosts. */
+  mx(domain: string, job: RelayJob): Promise<RelayResult[]>;
+}
+
+export interface QueueManagerDeps {
+  config: Config;
+  paths: SpoolPaths;
+  log: Logger;
+  relay: Deliverers;
+  bouncer: Bouncer;
+  local?: { router: LocalRouter; delivery: LocalDelivery } | undefined;
+  now?: () => number;
+}
+
+export interface QueueManager {
+  /** A message just entered incoming/. */
+  enqueue(id: QueueId): void;
+  /** Flush: everything, one site (-qR), or one message (-qI); ignores retry times. */
+  wake(filter?: { site?: string; id?: string }): void;
+  close(): Promise<void>;
+}
+
+const RESCAN_MS = 60_000;
+
+export function startQueueManager(d: QueueManagerDeps): QueueManager {
+  const { config, paths, log } = d;
+  const now = d.now ?? Date.now;
+  const queue: { id: QueueId; force: boolean }[] = [];
+  const queued = new Set<string>();
+  const running = new Set<string>();
+  let timer: NodeJS.Timeout | undefined;
+  let nextDue = Infinity;
+  let closed = false;
+  let idleResolve: (() => void) | undefined;
+
+  function enqueue(id: QueueId, force = false): void {
+    if (closed || queued.has(id)) return;
+    queued.add(id);
+    queue.push({ id, force });
+    pump();
+  }
+
+  function pump(): void {
+    while (!closed && running.size < config.relay.concurrency && queue.length) {
+      const { id, force } = queue.shift()!;
+      queued.delete(id);
+      if (running.has(id)) continue;
+      running.add(id);
+      processMessage(id, force)
+        .catch((err) => log.error('queue manager error; will retry', { id, error: (err as Error).message }))
+        .finally(() => {
+          running.delete(id);
+          if (running.size === 0 && idleResolve) idleResolve();
+          pump();
+        });
+    }
+  }
+
+  function scheduleAt(t: number): void {
+    if (closed || t >= nextDue) return;
+    nextDue = t;
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      nextDue = Infinity;
+      void scan(false);
+    }, Math.max(0, Math.min(t - now(), 2 ** 31 - 1)));
+  }
+
+  async function scan(force: boolean, pick?: (env: Envelope) => boolean): Promise<void> {
+    for (const id of await listIds(paths, 'incoming')) enqueue(id, force);
+    for (const id of await listIds(paths, 'deferred')) {
+      if (pick || !force) {
+        const found = await locate(paths, id).catch(() => undefined);
+        if (!found) continue;
+        if (pick && !pick(found.envelope)) continue;
+        const due = found.envelope.nextAttemptAt ? Date.parse(found.envelope.nextAttemptAt) : 0;
+        if (!force && due > now()) {
+          scheduleAt(due);
+          continue;
+        }
+      }
+      enqueue(id, force);
+    }
+  }
+
+  const record = (r: Recipient, status: Recipient['status'], reply: string | null) => {
+    r.status = status;
+    r.attempts++;
+    r.lastAttemptAt = new Date(now()).toISOString();
+    r.lastError = status === 'delivered' ? null : reply;
+  };
+
+  function expandLocal(env: Envelope, router: LocalRouter): void {
+    const out: Recipient[] = [];
+    const seen = new Set<string>();
+    const add = (r: Recipient) => {
+      const k = `${r.address.toLowerCase()}|${JSON.stringify(r.dest ?? null)}`;
+      if (!seen.has(k)) out.push(r), seen.add(k);
+    };
+    for (const r of env.recipients) {
+      if (r.dest || r.parent || (r.status !== 'pending' && r.status !== 'deferred') || !router.isLocal(r.address)) {
+        add(r);
+        continue;
+      }
+      for (const dest of router.resolve(r.address)) {
+        const base = { status: 'pending' as const, attempts: 0, lastError: null, parent: r.address, ...(r.notify ? { notify: r.notify } : {}), orcpt: r.orcpt ?? `rfc822;${r.address}` };
+        if (dest.kind === 'remote') add({ ...base, address: dest.address });
+        else if (dest.kind === 'unknown') add({ ...base, address: dest.address, status: 'failed', lastError: `550 5.1.1 <${dest.address}>: ${dest.reason}` });
+        else if (dest.kind === 'mailbox') add({ ...base, address: `${dest.user}@${config.hostname}`, dest });
+        else add({ ...base, address: r.address, dest });
+      }
+    }
+    env.recipients = out;
+    env.expanded = true;
+  }
+
+  async function deliverLocal(env: Envelope, rcpts: Recipient[], message: Buffer): Promise<void> {
+    for (const r of rcpts) {
+      let o: DeliveryOutcome;
+      if (!d.local) o = { status: 'deferred', reply: '451 4.3.0 local delivery is not available in this daemon' };
+      else {
+        try {
+          o = await d.local.delivery.deliver(r.dest!, env, r.address, message);
+        } catch (err) {
+          o = { status: 'deferred', reply: `451 4.3.0 local delivery error: ${(err as Error).message}` };
+        }
+      }
+      record(r, o.status, o.reply);
+      logResult(env, r, o.status, o.reply, o.relay ?? 'local', undefined);
+    }
+  }
+
+  function logResult(env: Envelope, r: Recipient, status: string, reply: string, relay: string, tls: boolean | undefined): void {
+    const delay = formatDuration(now() - Date.parse(env.createdAt));
+    const name = status === 'delivered' ? 'sent' : status === 'failed' ? 'failed' : 'deferred';
+    log.event(env.id, name, { to: `<${r.address}>`, orig_to: r.parent ? `<${r.parent}>` : undefined, relay, tls: tls === undefined ? undefined : tls ? 'yes' : 'no', delay, attempt: r.attempts, reply });
+  }
+
+  async function deliverRemote(env: Envelope, rcpts: Recipient[], message: Buffer): Promise<void> {
+    const job = (list: Recipient[]): RelayJob => ({
+      id: env.id,
+      sender: env.sender,
+      recipients: list.map((r) => ({ address: r.address, notify: r.notify, orcpt: r.orcpt })),
+      message,
+      ret: env.dsn.ret,
+      envid: env.dsn.envid,
+      eightBit: env.body === '8BITMIME',
+    });
+    const apply = (results: RelayResult[], list: Recipient[]) => {
+      for (const res of results) {
+        const r = list.find((x) => x.address === res.address);
+        if (!r) continue;
+        record(r, res.status, res.reply);
+        logResult(env, r, res.status, res.reply, res.relay ?? 'none', res.tls);
+      }
+    };
+    if (config.relay.mode === 'smarthost') {
+      apply(await d.relay.smarthost(job(rcpts)), rcpts);
+      return;
+    }
+    const byDomain = new Map<string, Recipient[]>();
+    for (const r of rcpts) byDomain.set(domainOf(r.address), [...(byDomain.get(domainOf(r.address)) ?? []), r]);
+    await Promise.all(
+      [...byDomain].map(async ([domain, list]) => {
+        apply(await d.relay.mx(domain, job(list)), list);
+        if (byDomain.size > 1) await rewriteEnvelope(paths, stateOf.get(env.id)!, env); // each result on disk before the next
+      }),
+    );
+  }
+
+  const stateOf = new Map<string, QueueState>();
+
+  async function processMessage(id: QueueId, force: boolean): Promise<void> {
+    const release = await tryClaim(paths, id);
+    if (!release) return; // an administrator or another runner has it
+    try {
+      const found = await locate(paths, id);
+      if (!found || found.state === 'hold') return;
+      const env = found.envelope;
+      let state = found.state;
+      stateOf.set(id, state);
+      if (!force && state === 'deferred' && env.nextAttemptAt && Date.parse(env.nextAttemptAt) > now()) {
+        scheduleAt(Date.parse(env.nextAttemptAt));
+        return;
+      }
+      const message = await fsp.readFile(paths.eml(id));
+      if (d.local && !env.expanded) {
+        const before = JSON.stringify(env.recipients);
+        expandLocal(env, d.local.router);
+        if (JSON.stringify(env.recipients) !== before) await rewriteEnvelope(paths, state, env);
+        for (const r of env.recipients) if (r.status === 'failed' && r.attempts === 0) log.event(id, 'failed', { to: `<${r.address}>`, reply: r.lastError });
+      }
+      const startFailed = new Set(env.recipients.filter((r) => r.status === 'failed' && r.attempts > 0).map((r) => r.address));
+      const pending = env.recipients.filter((r) => r.status === 'pending' || r.status === 'deferred');
+      const localR = pending.filter((r) => r.dest);
+      const remoteR = pending.filter((r) => !r.dest);
+      if (localR.length) await deliverLocal(env, localR, message);
+      if (localR.length && remoteR.length) await rewriteEnvelope(paths, state, env);
+      let held = false;
+      if (remoteR.length) {
+        if (config.relay.mode === 'hold') held = true;
+        else if (config.relay.mode === 'none') {
+          for (const r of remoteR) {
+            record(r, 'failed', '550 5.7.1 relay.mode is none: mail to other domains is not sent');
+            logResult(env, r, 'failed', r.lastError!, 'none', undefined);
+          }
+        } else await deliverRemote(env, remoteR, message);
+      }
+      // DSN for recipients that failed in this run (including unknown aliases).
+      const failedNow = env.recipients.filter((r) => r.status === 'failed' && !startFailed.has(r.address));
+      if (failedNow.length) await bounce(env, failedNow, message, 'failed');
+      if (held) {
+        env.nextAttemptAt = null;
+        await rewriteEnvelope(paths, state, env);
+        await moveEnvelope(paths, id, state, 'hold');
+        log.event(id, 'held', { reason: 'relay.mode is hold', nrcpt: remoteR.length });
+        return;
+      }
+      if (isFinished(env)) {
+        await removeMessage(paths, id, state);
+        log.event(id, 'removed');
+        return;
+      }
+      const age = now() - Date.parse(env.createdAt);
+      const left = env.recipients.filter((r) => r.status === 'pending' || r.status === 'deferred');
+      if (age >= config.relay.maxAge) {
+        for (const r of left) {
+          r.status = 'failed';
+          r.lastError = `expired after ${formatDuration(age)} in the queue; last error: ${r.lastError ?? 'none'}`;
+        }
+        log.event(id, 'expired', { age: formatDuration(age), nrcpt: left.length });
+        await bounce(env, left, message, 'failed');
+        await removeMessage(paths, id, state);
+        log.event(id, 'removed');
+        return;
+      }
+      const attempts = Math.max(...left.map((r) => r.attempts));
+      const wait = nextAttemptDelay(config.relay.retry, attempts);
+      const due = now() + wait;
+      env.nextAttemptAt = new Date(due).toISOString();
+      if (config.relay.delayWarning !== undefined && !env.delayWarned && age >= config.relay.delayWarning) {
+        env.delayWarned = true;
+        await bounce(env, left, message, 'delayed');
+      }
+      await rewriteEnvelope(paths, state, env);
+      if (state === 'incoming') {
+        await moveEnvelope(paths, id, 'incoming', 'deferred');
+        state = 'deferred';
+      }
+      log.event(id, 'deferred', { nrcpt: left.length, attempt: attempts, next: `+${formatDuration(wait)}` });
+      scheduleAt(due);
+    } finally {
+      stateOf.delete(id);
+      await release();
+    }
+  }
+
+  async function bounce(env: Envelope, rcpts: Recipient[], message: Buffer, action: 'failed' | 'delayed'): Promise<void> {
+    await d.bouncer.notify(
+      env,
+      rcpts.map((r) => ({
+        address: r.address,
+        orcpt: r.orcpt,
+        action,
+        status: statusOf(r.lastError ?? '', action === 'failed'),
+        diagnostic: r.lastError ?? (action === 'failed' ? 'delivery failed' : 'delivery delayed'),
+      })),
+      message,
+    );
+  }
+
+  const rescan = setInterval(() => void scan(false).catch((err) => log.error('queue scan failed', { error: (err as Error).message })), RESCAN_MS);
+  void scan(false).catch((err) => log.error('queue scan failed', { error: (err as Error).message }));
+
+  return {
+    enqueue: (id) => enqueue(id),
+    wake(filter) {
+      if (filter?.id) {
+        enqueue(filter.id as QueueId, true);
+        return;
+      }
+      const site = filter?.site?.toLowerCase();
+      void scan(true, site ? (env) => env.recipients.some((r) => domainOf(r.address) === site || domainOf(r.address).endsWith(`.${site}`)) : undefined);
+    },
+    async close() {
+      closed = true;
+      clearInterval(rescan);
+      clearTimeout(timer);
+      if (running.size) await new Promise<void>((r) => (idleResolve = r));
+    },
+  };
+}
