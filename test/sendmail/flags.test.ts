@@ -63,6 +63,7 @@ describe('recipients', () => {
     assert.deepEqual(rcpts(d), ['Same@x.example']);
   });
 
+  test('an unknown local user is EX_NOUSER (67)', () => refused(['-i', 'root', 'no-such-user-here'], 'Subject: x\n\nbody\n', 67, /no-such-user-here@test\.example.*no such local user/));
   test('no recipients at all is a usage error (64)', () => refused(['-i'], 'Subject: x\n\nbody\n', 64, /no recipients/));
   test('-t with no recipient in the header is a data error (65)', () => refused(['-t', '-i'], 'To: undisclosed-recipients:;\nSubject: x\n\nbody\n', 65, /no recipient/));
   test('an unknown flag is a usage error (64)', () => refused(['-Z', 'a@x.example'], 'Subject: x\n\nbody\n', 64, /unknown option -Z/));
@@ -168,8 +169,8 @@ describe('DSN and other flags', () => {
     const other = box().config.replace('/mailroom.yaml', '/other.yaml');
     const { writeFileSync } = await import('node:fs');
     writeFileSync(other, `hostname: other.example\nspool: ${sb.spool}\nsocket: ${sb.socket}\n`);
-    const r = await sendmail(sb, ['-C', other, '-i', 'bare'], 'Subject: s\n\nb\n');
+    const r = await sendmail(sb, ['-C', other, '-i', 'root'], 'Subject: s\n\nb\n');
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(rcpts(readDrops(sb)[0]!), ['bare@other.example'], 'the later -C wins');
+    assert.deepEqual(rcpts(readDrops(sb)[0]!), ['root@other.example'], 'the later -C wins');
   });
 });
