@@ -3,10 +3,8 @@
 // (stop accepting, finish in-flight writes, close sockets).
 import { promises as fsp } from 'node:fs';
 import { dirname } from 'node:path';
-import lockfile from 'proper-lockfile';
 import type { Config } from '../config/load.js';
 import { controlSocketPath } from '../shared/control.js';
-import { MailroomError } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
 import { ensureSpool } from '../spool/layout.js';
 import { spoolPaths } from '../spool/paths.js';
@@ -15,6 +13,7 @@ import { createPublisher } from '../spool/publish.js';
 import { recoverSpool } from '../spool/recover.js';
 import { startSocketServer } from '../submit/socket/server.js';
 import { startControl } from './control.js';
+import { lockSpool } from './pid-lock.js';
 import { startHoldingRunner } from './runner.js';
 
 export interface Daemon {
@@ -24,13 +23,7 @@ export interface Daemon {
 export async function startDaemon(config: Config, log: Logger): Promise<Daemon> {
   const paths = spoolPaths(config.spool);
   await ensureSpool(paths);
-  let releaseLock: () => Promise<void>;
-  try {
-    releaseLock = await lockfile.lock(paths.root, { lockfilePath: `${paths.locks}/daemon.lock`, realpath: false, stale: 15_000, update: 5_000 });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ELOCKED') throw new MailroomError('DAEMON_RUNNING', 'temporary', `another mailroom daemon is running on ${config.spool}`);
-    throw err;
-  }
+  const releaseLock = await lockSpool(paths.locks, config.spool);
   await recoverSpool(paths, log);
   await fsp.mkdir(dirname(config.socket.path), { recursive: true, mode: 0o755 });
   const publisher = createPublisher(paths);
