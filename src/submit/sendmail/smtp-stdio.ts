@@ -12,6 +12,7 @@ import { dropMessage } from './drop.js';
 import { parseNotify, type SendmailOptions } from './flags.js';
 import { currentIdentity, gecosName, type Identity } from './identity.js';
 import { cleanRecipient, cleanSender, type Qualify } from '../sanitize.js';
+import { unknownLocalRecipient } from '../../route/known-local.js';
 
 interface Transaction {
   sender?: string;
@@ -175,6 +176,8 @@ class StdioSession {
     } catch {
       return this.reply('501 5.1.3 Bad recipient address syntax');
     }
+    // SPEC §4: an unknown local name is refused now, per recipient, not at the end of DATA.
+    if (unknownLocalRecipient(this.view, [address]) !== undefined) return this.reply(`550 5.1.1 <${address}>: Recipient address rejected: no such local user`);
     this.tx.recipients.push({ address, ...(notify ? { notify } : {}) });
     this.reply('250 2.1.5 Ok');
   }
