@@ -11,6 +11,7 @@ import { spoolPaths } from '../spool/paths.js';
 import { startPickup } from '../spool/pickup.js';
 import { createPublisher } from '../spool/publish.js';
 import { recoverSpool } from '../spool/recover.js';
+import { pop3OptionsFrom, startPop3Server } from '../pop3/server.js';
 import { startSocketServer } from '../submit/socket/server.js';
 import { startControl } from './control.js';
 import { lockSpool } from './pid-lock.js';
@@ -30,6 +31,8 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   const pickup = startPickup(paths, publisher, log, { maxMessageSize: config.maxMessageSize });
   const runner = startHoldingRunner(log);
   const socket = await startSocketServer(config, publisher, log);
+  const pop3Options = pop3OptionsFrom(config, log);
+  const pop3 = pop3Options ? await startPop3Server(pop3Options) : undefined;
   const control = await startControl(
     controlSocketPath(config.socket.path),
     async (cmd, args) => {
@@ -57,6 +60,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   return {
     async stop() {
       await control.close();
+      await pop3?.close();
       await socket.close();
       await pickup.close();
       await publisher.idle();
