@@ -25,7 +25,7 @@ async function refused(args: string[], input: string | Buffer, code: number, rea
 
 const MB = 1024 * 1024;
 
-describe('refused with EX_DATAERR (65)', () => {
+describe('refused with EX_DATAERR (65)', { concurrency: 4 }, () => {
   test('a NUL byte in the body', () => refused(['-i', 'a@x.example'], Buffer.from('Subject: n\n\nab\0cd\n'), 65, /NUL/));
   test('a NUL byte in a header', () => refused(['-i', 'a@x.example'], Buffer.from('Subject: a\0b\n\nbody\n'), 65, /NUL/));
   test('a bare CR inside a header line', () => refused(['-i', 'a@x.example'], 'Subject: one\rBcc: evil@x.example\n\nbody\n', 65, /header line 1 .*bare CR/));

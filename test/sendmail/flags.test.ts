@@ -34,7 +34,7 @@ async function refused(args: string[], input: string | Buffer, code: number, rea
 
 const rcpts = (d: { env: { recipients: { address: string }[] } }) => d.env.recipients.map((r) => r.address);
 
-describe('recipients', () => {
+describe('recipients', { concurrency: 4 }, () => {
   test('recipients on argv, also comma-separated, become the envelope', async () => {
     const d = await submitOne(['-i', 'a@x.example', 'b@x.example, c@x.example', '<d@x.example>'], 'Subject: r\n\nbody\n');
     assert.deepEqual(rcpts(d), ['a@x.example', 'b@x.example', 'c@x.example', 'd@x.example']);
@@ -66,12 +66,18 @@ describe('recipients', () => {
   test('an unknown local user is EX_NOUSER (67)', () => refused(['-i', 'root', 'no-such-user-here'], 'Subject: x\n\nbody\n', 67, /no-such-user-here@test\.example.*no such local user/));
   test('no recipients at all is a usage error (64)', () => refused(['-i'], 'Subject: x\n\nbody\n', 64, /no recipients/));
   test('-t with no recipient in the header is a data error (65)', () => refused(['-t', '-i'], 'To: undisclosed-recipients:;\nSubject: x\n\nbody\n', 65, /no recipient/));
+  test('an option after the recipients is a usage error (64), not an address "-f@host"', () =>
+    refused(['-i', 'bob@x.example', '-f', 'alice@x.example'], 'Subject: x\n\nbody\n', 64, /option -f after the recipients/));
+  test('after "--" an argument starting with "-" is a recipient', async () => {
+    const d = await submitOne(['-i', '--', '-dash@x.example', 'b@x.example'], 'Subject: x\n\nbody\n');
+    assert.deepEqual(rcpts(d), ['-dash@x.example', 'b@x.example']);
+  });
   test('an unknown flag is a usage error (64)', () => refused(['-Z', 'a@x.example'], 'Subject: x\n\nbody\n', 64, /unknown option -Z/));
   test('an unknown -b mode is a usage error (64)', () => refused(['-bz', 'a@x.example'], 'Subject: x\n\nbody\n', 64, /-bz/));
   test('-N with a bad value is a usage error (64)', () => refused(['-N', 'sometimes', 'a@x.example'], 'Subject: x\n\nbody\n', 64, /-N/));
 });
 
-describe('the end of the message', () => {
+describe('the end of the message', { concurrency: 4 }, () => {
   const input = 'Subject: dots\n\nfirst\n.\nsecond\n';
   test('without -i a line with a lone "." ends the message', async () => {
     const d = await submitOne(['a@x.example'], input);
@@ -93,7 +99,7 @@ describe('the end of the message', () => {
   });
 });
 
-describe('sender and From', () => {
+describe('sender and From', { concurrency: 4 }, () => {
   test('-f sets the envelope sender, attached or separate', async () => {
     assert.equal((await submitOne(['-i', '-f', 'alice@x.example', 'a@x.example'], 'Subject: s\n\nb\n')).env.sender, 'alice@x.example');
     assert.equal((await submitOne(['-i', '-falice2@x.example', 'a@x.example'], 'Subject: s\n\nb\n')).env.sender, 'alice2@x.example');
@@ -126,7 +132,7 @@ describe('sender and From', () => {
   });
 });
 
-describe('DSN and other flags', () => {
+describe('DSN and other flags', { concurrency: 4 }, () => {
   test('-N never is recorded on each recipient', async () => {
     const d = await submitOne(['-i', '-N', 'never', 'a@x.example', 'b@x.example'], 'Subject: s\n\nb\n');
     assert.deepEqual(d.env.recipients, [

@@ -24,7 +24,7 @@ function box(extra = ''): Sandbox {
   return sb;
 }
 
-describe('queue listing: -bp and mailq', () => {
+describe('queue listing: -bp and mailq', { concurrency: 4 }, () => {
   test('an empty (or not yet created) queue says "Mail queue is empty"', async () => {
     const sb = box();
     for (const r of [await sendmail(sb, ['-bp']), await run(join(links, 'mailq'), ['-C', sb.config])]) {
@@ -85,7 +85,7 @@ describe('queue listing: -bp and mailq', () => {
   });
 });
 
-describe('aliases: -bi and newaliases', () => {
+describe('aliases: -bi and newaliases', { concurrency: 4 }, () => {
   test('a good aliases file (config key aliases:) is read and counted', async () => {
     const sb = box();
     const file = join(sb.dir, 'aliases');
@@ -121,7 +121,7 @@ describe('aliases: -bi and newaliases', () => {
   });
 });
 
-describe('verify: -bv', () => {
+describe('verify: -bv', { concurrency: 4 }, () => {
   test('prints how each recipient would be routed (alias, local, relay) and writes nothing', async () => {
     const sb = box('aliases:\n  alice: root, ext@x.example\n');
     const r = await sendmail(sb, ['-bv', 'alice', 'root@test.example', 'ext@x.example']);
@@ -158,7 +158,7 @@ describe('verify: -bv', () => {
   });
 });
 
-describe('argv[0]', () => {
+describe('argv[0]', { concurrency: 4 }, () => {
   test('a symlink keeps its name in process.argv[1]', async () => {
     const script = join(links, 'argv.mjs');
     writeFileSync(join(links, 'real-argv.mjs'), 'process.stdout.write(process.argv[1]);\n');
