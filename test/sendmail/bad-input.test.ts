@@ -39,6 +39,7 @@ describe('refused with EX_DATAERR (65)', { concurrency: 4 }, () => {
   test('-F with a newline (header injection)', () => refused(['-i', '-F', 'Joe\nBcc: evil@x.example', 'a@x.example'], 'Subject: s\n\nbody\n', 65, /full name \(-F\).*line break/));
   test('-F with a newline even when the message has its own From', () =>
     refused(['-i', '-F', 'Joe\r\nBcc: evil@x.example', 'a@x.example'], 'From: me@x.example\n\nbody\n', 65, /full name \(-F\)/));
+  test('-F so long that the From header would pass 998 octets', () => refused(['-i', '-F', 'N'.repeat(2000), 'a@x.example'], 'Subject: s\n\nbody\n', 65, /full name \(-F\).*998/));
   test('a message over maxMessageSize', () => refused(['-i', 'a@x.example'], `Subject: big\n\n${'x'.repeat(2000)}\n`, 65, /maxMessageSize/, box('maxMessageSize: 1KB\n')));
   test('a message far over maxMessageSize is refused while reading', () =>
     refused(['-i', 'a@x.example'], `Subject: big\n\n${'0123456789\n'.repeat(100_000)}`, 65, /maxMessageSize/, box('maxMessageSize: 10KB\n')));

@@ -205,6 +205,7 @@ describe('-bs as Symfony Mailer speaks it', () => {
   test('bad and unknown addresses are refused at MAIL / RCPT, and DATA without recipients is refused', async () => {
     const sb = box();
     const r = await dialog(sb, [
+      'HELO bad\rBcc: evil@x.example\r\n',
       'HELO client\r\n',
       'RCPT TO:<early@x.example>\r\n',
       'MAIL FROM:<a\\"b c@x.example>\r\n',
@@ -218,7 +219,7 @@ describe('-bs as Symfony Mailer speaks it', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(
       r.replies.map((x) => x.slice(0, 9)),
-      ['220 test.', '250 test.', '503 5.5.1', '501 5.1.7', '250 2.1.0', '550 5.1.1', '501 5.1.3', '554 5.5.1', '250 2.0.0', '221 2.0.0'],
+      ['220 test.', '501 5.5.2', '250 test.', '503 5.5.1', '501 5.1.7', '250 2.1.0', '550 5.1.1', '501 5.1.3', '554 5.5.1', '250 2.0.0', '221 2.0.0'],
     );
     assert.deepEqual(maildropNames(sb), []);
   });

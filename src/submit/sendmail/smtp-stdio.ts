@@ -84,6 +84,8 @@ class StdioSession {
       case 'EHLO':
       case 'HELO':
         if (!arg) return this.reply('501 5.5.4 Syntax: ' + verb + ' hostname'), true;
+        // The name goes into our Received header: no controls (a bare CR would split the line), no spaces, sane length.
+        if (!/^[\x21-\x7e]{1,255}$/.test(arg)) return this.reply('501 5.5.2 Bad ' + verb + ' hostname'), true;
         this.helo = arg;
         this.esmtp = verb === 'EHLO';
         this.tx = { recipients: [] };
