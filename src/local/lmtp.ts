@@ -71,6 +71,7 @@ export async function deliverLmtp(target: LmtpTarget, o: LmtpOptions, sender: st
       connectionTimeout: o.timeoutMs,
       greetingTimeout: o.timeoutMs,
       socketTimeout: o.timeoutMs,
+      socketCloseTimeout: 0, // after QUIT is answered (or on error) there is nothing left to wait for
       logger: false,
     } as SMTPConnection.Options);
   } catch (err) {
