@@ -91,7 +91,7 @@ describe('aliases: -bi and newaliases', { concurrency: 4 }, () => {
     const file = join(sb.dir, 'aliases');
     writeFileSync(file, '# system aliases\npostmaster: root\nwebmaster: alice,\n  bob@x.example\nroot: admin@x.example\n');
     writeFileSync(sb.config, `hostname: test.example\nspool: ${sb.spool}\nsocket: ${sb.socket}\naliases: ${file}\n`);
-    for (const r of [await sendmail(sb, ['-bi']), await run(join(links, 'newaliases'), ['-C', sb.config])]) {
+    for (const r of [await sendmail(sb, ['-bi']), await sendmail(sb, ['-I']), await run(join(links, 'newaliases'), ['-C', sb.config])]) {
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout, `newaliases: ${file}: 3 aliases\n`);
       assert.equal(r.stderr, '');

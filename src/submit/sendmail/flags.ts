@@ -105,6 +105,11 @@ export function parseFlags(argv: string[], invokedAs: string): SendmailOptions {
       case 'b':
         o.mode = modeOf(rest, arg);
         break;
+      case 'I':
+        // Postfix and Sendmail: -I is -bi (newaliases).
+        if (rest) throw usage(`unknown option ${arg}`);
+        o.mode = 'aliases';
+        break;
       case 'q':
         o.mode = 'queue';
         if (rest.startsWith('R') || rest.startsWith('I')) {
