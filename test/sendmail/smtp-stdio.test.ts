@@ -69,7 +69,7 @@ refused = s.sendmail('one@x.example', ['r1@x.example', 'r2@x.example'], msg1,
                      rcpt_options=['NOTIFY=SUCCESS,FAILURE', 'ORCPT=rfc822;r1@x.example'])
 out['refused1'] = refused
 
-s.send('MAIL FROM:<two@x.example>\r\nRCPT TO:<r3@x.example> NOTIFY=NEVER\r\nRCPT TO:<bad address@x.example>\r\nRCPT TO:<r4@x.example>\r\nDATA\r\n')
+s.send('MAIL FROM:<two@x.example>\r\nRCPT TO:<r3@x.example> NOTIFY=NEVER ORCPT=rfc822;Old+2BTag@x.example\r\nRCPT TO:<bad address@x.example>\r\nRCPT TO:<r4@x.example>\r\nDATA\r\n')
 out['pipelined'] = []
 for _ in range(5):
     c, m = s.getreply()
@@ -118,8 +118,8 @@ describe('-bs with Python smtplib over the pipes', () => {
 
     assert.equal(one.env.sender, 'one@x.example');
     assert.deepEqual(one.env.recipients, [
-      { address: 'r1@x.example', notify: ['SUCCESS', 'FAILURE'] },
-      { address: 'r2@x.example', notify: ['SUCCESS', 'FAILURE'] },
+      { address: 'r1@x.example', notify: ['SUCCESS', 'FAILURE'], orcpt: 'rfc822;r1@x.example' },
+      { address: 'r2@x.example', notify: ['SUCCESS', 'FAILURE'], orcpt: 'rfc822;r1@x.example' },
     ]);
     assert.deepEqual(one.env.dsn, { ret: 'HDRS', envid: 'env+one' }, 'ENVID is xtext-decoded');
     assert.equal(one.env.body, '8BITMIME');
@@ -128,7 +128,7 @@ describe('-bs with Python smtplib over the pipes', () => {
     assert.match(out.data2[1], new RegExp(`^2\\.0\\.0 Ok: queued as ${two.id}$`));
 
     assert.equal(two.env.sender, 'two@x.example');
-    assert.deepEqual(two.env.recipients, [{ address: 'r3@x.example', notify: ['NEVER'] }, { address: 'r4@x.example' }]);
+    assert.deepEqual(two.env.recipients, [{ address: 'r3@x.example', notify: ['NEVER'], orcpt: 'rfc822;Old+Tag@x.example' }, { address: 'r4@x.example' }]);
     assert.deepEqual(two.env.dsn, {});
     assert.equal(splitMessage(two.content).body.toString('latin1'), 'second body\r\n.\r\n');
   });
