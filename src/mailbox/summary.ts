@@ -5,6 +5,7 @@ import type { MailboxStore, MessageEntry } from './store.js';
 
 export interface MessageSummary {
   date: Date | undefined;
+  /** The sender's display name, else the address. */
   from: string;
   subject: string;
 }
@@ -28,5 +29,6 @@ export async function readSummary(store: MailboxStore, entry: MessageEntry): Pro
   const end = [crlf, lf].filter((i) => i >= 0).sort((a, b) => a - b)[0];
   const { simpleParser } = await import('mailparser');
   const parsed = await simpleParser(end === undefined ? head : head.subarray(0, end + 2), { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true });
-  return { date: parsed.date, from: parsed.from?.text ?? '', subject: parsed.subject ?? '' };
+  const first = parsed.from?.value[0];
+  return { date: parsed.date, from: first?.name || first?.address || '', subject: parsed.subject ?? '' };
 }

@@ -75,9 +75,11 @@ function listenOn(server: Server, where: string): Promise<AddressInfo> {
 
 export async function startPop3Server(opts: Pop3Options): Promise<Pop3Server> {
   let secureContext: SecureContext | undefined;
+  let pem: { cert: Buffer; key: Buffer } | undefined;
   if (opts.cert) {
     try {
-      secureContext = createSecureContext({ cert: readFileSync(opts.cert.cert), key: readFileSync(opts.cert.key) });
+      pem = { cert: readFileSync(opts.cert.cert), key: readFileSync(opts.cert.key) };
+      secureContext = createSecureContext(pem);
     } catch (err) {
       throw new MailroomError('TLS_CERT_UNREADABLE', 'config', `POP3: cannot load tls.cert/tls.key: ${(err as Error).message}`, { cause: err });
     }
@@ -114,12 +116,12 @@ export async function startPop3Server(opts: Pop3Options): Promise<Pop3Server> {
   let tlsAddress: AddressInfo | undefined;
   try {
     if (opts.listen) {
-      const s = opts.tls === 'implicit' ? createTlsServer({ secureContext }, serve) : createServer(serve);
+      const s = opts.tls === 'implicit' ? createTlsServer({ ...pem }, serve) : createServer(serve);
       servers.push(s);
       address = await listenOn(s, opts.listen);
     }
     if (opts.tlsListen) {
-      const s = createTlsServer({ secureContext }, serve);
+      const s = createTlsServer({ ...pem }, serve);
       servers.push(s);
       tlsAddress = await listenOn(s, opts.tlsListen);
     }
