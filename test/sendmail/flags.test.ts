@@ -180,3 +180,25 @@ describe('DSN and other flags', { concurrency: 4 }, () => {
     assert.deepEqual(rcpts(readDrops(sb)[0]!), ['root@other.example'], 'the later -C wins');
   });
 });
+
+describe('argv exactly as real callers write it', { concurrency: 4 }, () => {
+  const callers: [string, string[], string[]][] = [
+    ['Debian cron', ['-FCronDaemon', '-i', '-B8BITMIME', '-oem', 'root'], ['root@test.example']],
+    ['mutt', ['-oem', '-oi', '--', 'a@x.example', 'b@x.example'], ['a@x.example', 'b@x.example']],
+    ['nodemailer', ['-i', '-f', 'app@x.example', '--', 'a@x.example'], ['a@x.example']],
+    ['git send-email', ['-i', 'a@x.example', 'b@x.example'], ['a@x.example', 'b@x.example']],
+    ['PHP mail() with -f', ['-t', '-i', '-fbounce@x.example'], ['to@x.example']],
+  ];
+  for (const [who, args, want] of callers) {
+    test(who, async () => {
+      const d = await submitOne(args, 'To: to@x.example\nSubject: caller\n\nbody\n.\nmore\n');
+      assert.deepEqual(rcpts(d), want);
+      assert.equal(splitMessage(d.content).body.toString('latin1'), 'body\r\n.\r\nmore\r\n', 'every one of them passes -i / -oi');
+    });
+  }
+  test('cron\'s -FCronDaemon names the generated From', async () => {
+    const d = await submitOne(['-FCronDaemon', '-i', '-B8BITMIME', '-oem', 'root'], 'Subject: cron\n\nout\n');
+    assert.match(headerValues(d.content, 'From')[0]!, /^CronDaemon <[^>]+@test\.example>$/);
+    assert.equal(d.env.body, '8BITMIME');
+  });
+});
