@@ -176,6 +176,7 @@ export class Pop3Session {
     raw.setTimeout(0);
     this.input = Buffer.alloc(0);
     this.lines = [];
+    this.pendingUser = undefined;
     const tls = new TLSSocket(raw, { isServer: true, secureContext: this.ctx.secureContext });
     this.sock = tls;
     this.secure = true;
