@@ -94,3 +94,26 @@ test('an idle client does not keep the daemon from stopping', async () => {
   assert.ok(Date.now() - t0 < 15_000, `stopped in ${Date.now() - t0} ms`);
   sock.destroy();
 });
+
+test('SIGTERM during a transaction: the client may finish it, gets its 250, and the message is queued', async () => {
+  const { rawClient } = await import('../socket/client.js');
+  const d = await startDaemon(sb);
+  const c = await rawClient(sb.socket);
+  try {
+    await c.replies(1);
+    c.write('EHLO late.example\r\nMAIL FROM:<late@example.org>\r\nRCPT TO:<x@example.net>\r\nDATA\r\n');
+    await c.replies(4);
+    c.write('Subject: in flight\r\n\r\nhalf of it\r\n');
+    d.proc.kill('SIGTERM');
+    await waitFor(() => d.log().includes('stopping'), 5000, 'stopping');
+    assert.ok(!existsSync(sb.socket) || (await smtpDialog(sb.socket, []).then(() => false, () => true)), 'no new connections');
+    c.write('the rest\r\n.\r\n');
+    const [done] = await c.replies(1);
+    assert.match(done!, /^250 .*queued as/);
+    const id = /queued as ([0-9A-Z]{18})/.exec(done!)![1]!;
+    assert.ok(existsSync(join(sb.spool, 'incoming', `${id}.env`)));
+  } finally {
+    c.close();
+  }
+  assert.equal(await new Promise((r) => (d.proc.exitCode !== null ? r(d.proc.exitCode) : d.proc.once('exit', r))), 0, d.log());
+});
