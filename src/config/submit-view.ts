@@ -111,6 +111,7 @@ function parseText(path: string, text: string): Record<string, unknown> {
   let raw: unknown;
   try {
     if (/\.json$/i.test(path)) raw = JSON.parse(text);
+    else if (/\.[cm]?js$/i.test(path)) raw = loadJs(path);
     else raw = loadYaml(text);
   } catch (err) {
     throw new ConfigError(path, [{ path: '', message: `cannot parse: ${(err as Error).message.split('\n')[0]}` }]);
@@ -122,6 +123,16 @@ function parseText(path: string, text: string): Record<string, unknown> {
 
 // js-yaml is loaded only when there is no valid cache (createRequire keeps this path synchronous).
 import { createRequire } from 'node:module';
+
+/**
+ * A JavaScript config, read as cosmiconfig reads it for the full loader: its
+ * default export (module.exports for CommonJS). require() of an ES module is
+ * synchronous on Node >= 20.19 (package.json engines).
+ */
+function loadJs(path: string): unknown {
+  const mod = createRequire(import.meta.url)(path) as { [Symbol.toStringTag]?: string; default?: unknown } | undefined;
+  return mod?.[Symbol.toStringTag] === 'Module' ? mod.default : mod;
+}
 function loadYaml(text: string): unknown {
   const yaml = createRequire(import.meta.url)('js-yaml') as { load(t: string): unknown };
   return yaml.load(text);

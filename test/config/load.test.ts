@@ -172,3 +172,16 @@ test('the cache is ignored once the config file changes', async () => {
   writeFileSync(f, 'hostname: after.example.org\n'); // another size: the cache no longer matches
   assert.equal(loadSubmitView(f).hostname, 'after.example.org');
 });
+
+test('JavaScript configs (CommonJS and ES module) read the same by both loaders', async () => {
+  const cjs = file('js/mailroom.config.cjs', "module.exports = { hostname: 'cjs.example', spool: './spool', socket: { path: './run/s.sock', lmtp: true }, maxMessageSize: '2MB' };\n");
+  const mjs = file('js/mailroom.config.mjs', "export default { hostname: 'esm.example', spool: './spool', masquerade: 'example.org', local: { domains: ['esm.example'] } };\n");
+  for (const f of [cjs, mjs]) {
+    rmSync(cachePathFor(f), { force: true });
+    const light = loadSubmitView(f); // no cache: the light loader reads the module itself
+    const full = submitViewOf(await loadConfig(f));
+    for (const k of ['hostname', 'spool', 'socket', 'masquerade', 'maxMessageSize', 'localDomains'] as const) assert.deepEqual(light[k], full[k], `${f}: ${k}`);
+  }
+  assert.equal(loadSubmitView(cjs).socket.lmtp, true);
+  assert.equal(loadSubmitView(mjs).masquerade, 'example.org');
+});
