@@ -1,7 +1,8 @@
 // SMTP (or LMTP with socket.lmtp) on the local Unix socket, mode 0666, served by
 // smtp-server. 250 is sent only after the message is fsynced in the queue; a
 // message that cannot be stored gets 451/452 and leaves nothing behind.
-// Extensions: SIZE, 8BITMIME, SMTPUTF8, PIPELINING, DSN, ENHANCEDSTATUSCODES.
+// Extensions: SIZE, 8BITMIME, SMTPUTF8, PIPELINING, DSN. ENHANCEDSTATUSCODES is not
+// advertised (smtp-server would prefix its own codes to ours); our replies carry them in the text.
 import { chmodSync, promises as fsp } from 'node:fs';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { Config } from '../../config/load.js';
