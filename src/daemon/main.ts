@@ -15,7 +15,10 @@ import { createPublisher } from '../spool/publish.js';
 import { recoverSpool } from '../spool/recover.js';
 import { startSocketServer } from '../submit/socket/server.js';
 import { startControl } from './control.js';
-import { startHoldingRunner } from './runner.js';
+import { Bouncer } from '../relay/bounce.js';
+import { createRelayService } from '../relay/service.js';
+import { startQueueManager, type QueueManager } from '../schedule/queue-manager.js';
+import type { QueueId } from '../spool/queue-id.js';
 
 export interface Daemon {
   stop(): Promise<void>;
@@ -33,9 +36,20 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   }
   await recoverSpool(paths, log);
   await fsp.mkdir(dirname(config.socket.path), { recursive: true, mode: 0o755 });
-  const publisher = createPublisher(paths);
+  const spoolPublisher = createPublisher(paths);
+  let runner: QueueManager | undefined;
+  // Every published message goes to the queue manager at once (event-driven, no poll delay).
+  const publisher = {
+    publish: async (env: Parameters<typeof spoolPublisher.publish>[0], content: Buffer) => {
+      await spoolPublisher.publish(env, content);
+      runner?.enqueue(env.id as QueueId);
+    },
+    idle: () => spoolPublisher.idle(),
+  };
+  const relay = createRelayService(config, log);
+  const bouncer = new Bouncer({ hostname: config.hostname, perSenderPerHour: 10 }, publisher, log);
+  runner = startQueueManager({ config, paths, log, relay, bouncer });
   const pickup = startPickup(paths, publisher, log, { maxMessageSize: config.maxMessageSize });
-  const runner = startHoldingRunner(log);
   const socket = await startSocketServer(config, publisher, log);
   const control = await startControl(
     controlSocketPath(config.socket.path),
@@ -46,9 +60,9 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
           return 'ok';
         case 'flush':
           pickup.kick();
-          if (args[0] === 'R' && args[1]) runner.wake({ site: args[1] });
-          else if (args[0] === 'I' && args[1]) runner.wake({ id: args[1] });
-          else runner.wake();
+          if (args[0] === 'R' && args[1]) runner?.wake({ site: args[1] });
+          else if (args[0] === 'I' && args[1]) runner?.wake({ id: args[1] });
+          else runner?.wake();
           return 'ok';
         case 'reload-aliases':
           return 'ok';
@@ -67,7 +81,8 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       await socket.close();
       await pickup.close();
       await publisher.idle();
-      await runner.close();
+      await runner?.close();
+      relay.close();
       await releaseLock();
       log.info('daemon stopped');
     },

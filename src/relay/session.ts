@@ -129,8 +129,21 @@ export async function openSession(t: Target, ctx: SessionContext): Promise<Sessi
   conn.on('error', (err: Error) => {
     failed = err;
   });
-  await promisify<void>((cb) => conn.connect((err) => cb(err ?? null)));
-  const relay = `${t.host}${t.address && t.address !== t.host ? `[${t.address}]` : ''}:${t.port}`;
+  // nodemailer reports connect, greeting and STARTTLS failures as 'error' events.
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    const onEnd = () => reject(Object.assign(new Error('connection closed before the session was ready'), { code: 'ECONNECTION' }));
+    conn.once('error', onError);
+    conn.once('end', onEnd);
+    conn.connect((err) => {
+      conn.removeListener('error', onError);
+      conn.removeListener('end', onEnd);
+      if (err) reject(err);
+      else resolve();
+    });
+  });
+  const ip: string = (conn as any)._socket?.remoteAddress ?? t.address ?? t.host;
+  const relay = `${t.host}[${ip.replace(/^::ffff:/, '')}]:${t.port}`;
   if (t.auth) {
     const offered: string[] = ((conn as any)._supportedAuth ?? []) as string[];
     let method: string | undefined;
