@@ -157,6 +157,9 @@ export async function openSession(t: Target, ctx: SessionContext): Promise<Sessi
       throw err;
     }
   }
+  // A cached session whose peer went away must not be handed out again.
+  conn.on('end', () => (session.usable = false));
+  conn.on('close', () => (session.usable = false));
   const session: Session = {
     key: targetKey(t),
     relay,
