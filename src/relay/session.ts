@@ -72,6 +72,8 @@ export interface Session {
   readonly tls: boolean;
   usable: boolean;
   uses: number;
+  /** A session authenticated with an OAuth2 token is not reused after the token expires. */
+  readonly validUntil: number;
   send(opts: SendOptions): Promise<RcptResult[]>;
   close(): void;
 }
@@ -166,6 +168,7 @@ export async function openSession(t: Target, ctx: SessionContext): Promise<Sessi
     tls: conn.secure,
     usable: true,
     uses: 0,
+    validUntil: tokens ? tokens.validUntil : Infinity,
     async send(opts) {
       if (failed) throw failed;
       session.uses++;

@@ -9,6 +9,7 @@ listening, appends one JSON line per accepted message to --out, and answers
   --reject ADDR=CODE  answer CODE at RCPT TO for ADDR; repeatable
   --fail-rcpt CODE    answer CODE at RCPT TO for every recipient
   --fail-first K      answer 451 at end of DATA for the first K messages
+  --exclude MECH      do not offer this AUTH mechanism; repeatable
 """
 import argparse, base64, hashlib, hmac, json, os, signal, socket, ssl, sys, threading, time
 
@@ -26,6 +27,7 @@ p.add_argument('--tokens')
 p.add_argument('--reject', action='append', default=[])
 p.add_argument('--fail-rcpt', type=int)
 p.add_argument('--fail-first', type=int, default=0)
+p.add_argument('--exclude', action='append', default=[])
 a = p.parse_args()
 
 users = dict(x.split(':', 1) for x in a.auth)
@@ -90,7 +92,7 @@ class Handler:
         return AuthResult(success=ok, auth_data=LoginPassword(user.encode(), b''), handled=False)
 
     async def _bearer(self, server, args, oauthbearer):
-        blob = args[2] if len(args) > 2 else None
+        blob = args[1] if len(args) > 1 else None
         if blob is None:
             raw = await server.challenge_auth('')
         else:
@@ -133,8 +135,7 @@ if a.cert:
     kw.update(tls_context=ctx, require_starttls=True)
 if users or a.tokens:
     kw.update(auth_required=True, authenticator=authenticator, auth_require_tls=bool(a.cert))
-    if not users:
-        kw.update(auth_exclude_mechanism=['PLAIN', 'LOGIN', 'CRAM-MD5'])
+    kw.update(auth_exclude_mechanism=a.exclude + ([] if users else ['PLAIN', 'LOGIN', 'CRAM-MD5']))
 else:
     kw.update(auth_exclude_mechanism=['PLAIN', 'LOGIN', 'CRAM-MD5', 'XOAUTH2', 'OAUTHBEARER'])
 
