@@ -1,6 +1,6 @@
 // What `mailq`, `sendmail -bp` and `mailroom queue list` print: one entry per
 // message with its recipients' states; --json in the schema of SPEC §2.
-import { promises as fsp } from 'node:fs';
+import { constants, promises as fsp } from 'node:fs';
 import { MailroomError } from '../shared/errors.js';
 import { formatDuration } from '../shared/units.js';
 import type { SpoolPaths } from '../spool/paths.js';
@@ -21,7 +21,8 @@ export interface QueueItemJson {
 
 export async function readQueue(paths: SpoolPaths): Promise<{ entries: QueueEntry[]; damaged: number }> {
   try {
-    await fsp.access(paths.dir('incoming'));
+    // R_OK|X_OK, not mere existence: the spool root is traversable (0711) by everyone.
+    await fsp.access(paths.dir('incoming'), constants.R_OK | constants.X_OK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EACCES' || code === 'EPERM') throw new MailroomError('QUEUE_NOT_READABLE', 'permission', `cannot read the queue in ${paths.root}: permission denied`);

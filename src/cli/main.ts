@@ -4,9 +4,11 @@ import yargs from 'yargs';
 import { exitCodeFor, EX } from '../shared/exit-codes.js';
 import { configCommand } from './config.js';
 import { daemonCommand } from './daemon.js';
+import { mailCommand } from './mail.js';
 import { queueCommand } from './queue.js';
 import { sendmailCommand } from './sendmail.js';
 import { testCommand } from './test.js';
+import { userCommand } from './user.js';
 
 export async function main(argv: string[]): Promise<void> {
   try {
@@ -19,6 +21,8 @@ export async function main(argv: string[]): Promise<void> {
       .command(configCommand)
       .command(sendmailCommand)
       .command(testCommand)
+      .command(userCommand)
+      .command(mailCommand)
       .demandCommand(1, 'name a command; see mailroom --help')
       .strict()
       .fail((msg, err) => {

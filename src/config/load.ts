@@ -39,23 +39,35 @@ export function issuesOf(error: z.ZodError): ConfigIssue[] {
       out.push({ path: keyPath(issue.path), message: 'has the wrong form', hint: 'see mailroom.yaml(5) for the accepted forms' });
       continue;
     }
-    out.push({ path: keyPath(issue.path), message: issue.message, hint: hintFor(issue) });
+    // schema.ts writes custom messages as "what is wrong (hint: how to fix it)"
+    const m = /^(.*) \(hint: (.*)\)$/s.exec(issue.message);
+    if (m) out.push({ path: keyPath(issue.path), message: m[1]!, hint: m[2]! });
+    else out.push({ path: keyPath(issue.path), message: issue.message, hint: hintFor(issue) });
   }
   return out;
 }
 
-/** Checks that go beyond the shape of each key. */
-function crossCheck(c: ParsedConfig): ConfigIssue[] {
+/**
+ * Checks that go beyond the shape of each key. Runs on validated data, and also
+ * on the raw data when some keys are malformed, so `config check` lists every
+ * problem at once; it reads defensively and applies schema.ts's defaults
+ * (relay.mode mx, tls starttls).
+ */
+function crossCheck(c: any): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
-  if (c.relay.mode === 'smarthost' && c.relay.smarthosts.length === 0 && c.relay.routes.length === 0) {
+  if (!c || typeof c !== 'object') return issues;
+  const list = (v: unknown): any[] => (Array.isArray(v) ? v : []);
+  const relay = c.relay && typeof c.relay === 'object' ? c.relay : {};
+  if (relay.mode === 'smarthost' && list(relay.smarthosts).length === 0 && list(relay.routes).length === 0) {
     issues.push({ path: 'relay.smarthosts', message: 'relay.mode is smarthost but no smart host is listed', hint: 'add a host, or set relay.mode to mx' });
   }
+  const tlsOf = (v: any) => (v && typeof v === 'object' ? (v.tls ?? 'starttls') : undefined);
   const needsTls = [
-    ...c.listen.map((l, i) => [`listen[${i}].tls`, l.tls] as const),
-    ['pop3.tls', c.pop3?.tls] as const,
-    ['imap.tls', c.imap?.tls] as const,
+    ...list(c.listen).map((l, i) => [`listen[${i}].tls`, tlsOf(l)] as const),
+    ['pop3.tls', tlsOf(c.pop3)] as const,
+    ['imap.tls', tlsOf(c.imap)] as const,
   ].filter(([, t]) => t === 'starttls' || t === 'implicit');
-  if (!c.tls) for (const [p] of needsTls) if ((p.startsWith('pop3') && c.pop3) || (p.startsWith('imap') && c.imap) || p.startsWith('listen')) issues.push({ path: p, message: 'TLS is asked for but there is no certificate', hint: 'add tls: { cert, key }, or set tls: none' });
+  if (!c.tls) for (const [p] of needsTls) issues.push({ path: p, message: 'TLS is asked for but there is no certificate', hint: 'add tls: { cert, key }, or set tls: none' });
   return issues;
 }
 
@@ -99,7 +111,11 @@ function deepFreeze<T>(o: T): T {
 /** Validates raw config data; throws a ConfigError listing every problem. */
 export function validateConfig(raw: unknown, file?: string): Config {
   const parsed = configSchema.safeParse(raw ?? {});
-  if (!parsed.success) throw new ConfigError(file, issuesOf(parsed.error));
+  if (!parsed.success) {
+    const shape = issuesOf(parsed.error);
+    const seen = new Set(shape.map((i) => i.path));
+    throw new ConfigError(file, [...shape, ...crossCheck(raw).filter((i) => !seen.has(i.path))]);
+  }
   const cross = crossCheck(parsed.data);
   if (cross.length) throw new ConfigError(file, cross);
   const abs = absolutize(file, parsed.data);

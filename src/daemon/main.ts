@@ -3,18 +3,20 @@
 // (stop accepting, finish in-flight writes, close sockets).
 import { promises as fsp } from 'node:fs';
 import { dirname } from 'node:path';
-import lockfile from 'proper-lockfile';
 import type { Config } from '../config/load.js';
 import { controlSocketPath } from '../shared/control.js';
-import { MailroomError } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
 import { ensureSpool } from '../spool/layout.js';
 import { spoolPaths } from '../spool/paths.js';
 import { startPickup } from '../spool/pickup.js';
 import { createPublisher } from '../spool/publish.js';
 import { recoverSpool } from '../spool/recover.js';
+import { pop3OptionsFrom, startPop3Server } from '../pop3/server.js';
 import { startSocketServer } from '../submit/socket/server.js';
 import { startControl } from './control.js';
+import { lockSpool } from './pid-lock.js';
+import { createLocalDelivery } from '../local/deliver.js';
+import { createLocalRouter } from '../route/router.js';
 import { Bouncer } from '../relay/bounce.js';
 import { createRelayService } from '../relay/service.js';
 import { startQueueManager, type QueueManager } from '../schedule/queue-manager.js';
@@ -27,13 +29,7 @@ export interface Daemon {
 export async function startDaemon(config: Config, log: Logger): Promise<Daemon> {
   const paths = spoolPaths(config.spool);
   await ensureSpool(paths);
-  let releaseLock: () => Promise<void>;
-  try {
-    releaseLock = await lockfile.lock(paths.root, { lockfilePath: `${paths.locks}/daemon.lock`, realpath: false, stale: 15_000, update: 5_000 });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ELOCKED') throw new MailroomError('DAEMON_RUNNING', 'temporary', `another mailroom daemon is running on ${config.spool}`);
-    throw err;
-  }
+  const releaseLock = await lockSpool(paths.locks, config.spool);
   await recoverSpool(paths, log);
   await fsp.mkdir(dirname(config.socket.path), { recursive: true, mode: 0o755 });
   const spoolPublisher = createPublisher(paths);
@@ -48,9 +44,12 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   };
   const relay = createRelayService(config, log);
   const bouncer = new Bouncer({ hostname: config.hostname, perSenderPerHour: 10 }, publisher, log);
-  runner = startQueueManager({ config, paths, log, relay, bouncer });
+  const local = { router: await createLocalRouter(config), delivery: createLocalDelivery(config, log) };
+  runner = startQueueManager({ config, paths, log, relay, bouncer, local });
   const pickup = startPickup(paths, publisher, log, { maxMessageSize: config.maxMessageSize });
   const socket = await startSocketServer(config, publisher, log);
+  const pop3Options = pop3OptionsFrom(config, log);
+  const pop3 = pop3Options ? await startPop3Server(pop3Options) : undefined;
   const control = await startControl(
     controlSocketPath(config.socket.path),
     async (cmd, args) => {
@@ -65,6 +64,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
           else runner?.wake();
           return 'ok';
         case 'reload-aliases':
+          await local.router.reload();
           return 'ok';
         case 'ping':
           return `ok pid=${process.pid}`;
@@ -78,11 +78,13 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   return {
     async stop() {
       await control.close();
+      await pop3?.close();
       await socket.close();
       await pickup.close();
       await publisher.idle();
       await runner?.close();
       relay.close();
+      await local.delivery.close();
       await releaseLock();
       log.info('daemon stopped');
     },

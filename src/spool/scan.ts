@@ -2,7 +2,7 @@
 // that cannot be read as an envelope is reported as damaged (the daemon moves
 // it to corrupt/), never skipped silently.
 import { promises as fsp } from 'node:fs';
-import { parseEnvelope, type Envelope } from './envelope.js';
+import { EnvelopeFormatError, parseEnvelope, type Envelope } from './envelope.js';
 import { QUEUE_STATES, type QueueState, type SpoolPaths } from './paths.js';
 import { isQueueId, type QueueId } from './queue-id.js';
 
@@ -45,7 +45,11 @@ export async function scanQueue(paths: SpoolPaths, states: readonly QueueState[]
         entries.push({ id, state, envelope: parseEnvelope(text, id) });
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // moved meanwhile
-        damaged.push({ id, state, reason: (err as Error).message });
+        // Only a file that was read and is bad is damaged; an I/O error (EMFILE,
+        // EIO, EACCES) says nothing about the envelope and must not send good
+        // mail to corrupt/.
+        if (!(err instanceof EnvelopeFormatError)) throw err;
+        damaged.push({ id, state, reason: err.message });
       }
     }
   }

@@ -20,7 +20,9 @@ export async function locate(paths: SpoolPaths, id: QueueId): Promise<Located | 
     try {
       text = await fsp.readFile(paths.env(state, id), 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') continue;
+      if (code === 'EACCES' || code === 'EPERM') throw new MailroomError('QUEUE_NOT_READABLE', 'permission', `cannot read the queue in ${paths.root}: permission denied`, { cause: err });
       throw err;
     }
     return { state, envelope: parseEnvelope(text, id) };

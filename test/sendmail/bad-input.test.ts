@@ -25,7 +25,7 @@ async function refused(args: string[], input: string | Buffer, code: number, rea
 
 const MB = 1024 * 1024;
 
-describe('refused with EX_DATAERR (65)', () => {
+describe('refused with EX_DATAERR (65)', { concurrency: 4 }, () => {
   test('a NUL byte in the body', () => refused(['-i', 'a@x.example'], Buffer.from('Subject: n\n\nab\0cd\n'), 65, /NUL/));
   test('a NUL byte in a header', () => refused(['-i', 'a@x.example'], Buffer.from('Subject: a\0b\n\nbody\n'), 65, /NUL/));
   test('a bare CR inside a header line', () => refused(['-i', 'a@x.example'], 'Subject: one\rBcc: evil@x.example\n\nbody\n', 65, /header line 1 .*bare CR/));
@@ -39,6 +39,7 @@ describe('refused with EX_DATAERR (65)', () => {
   test('-F with a newline (header injection)', () => refused(['-i', '-F', 'Joe\nBcc: evil@x.example', 'a@x.example'], 'Subject: s\n\nbody\n', 65, /full name \(-F\).*line break/));
   test('-F with a newline even when the message has its own From', () =>
     refused(['-i', '-F', 'Joe\r\nBcc: evil@x.example', 'a@x.example'], 'From: me@x.example\n\nbody\n', 65, /full name \(-F\)/));
+  test('-F so long that the From header would pass 998 octets', () => refused(['-i', '-F', 'N'.repeat(2000), 'a@x.example'], 'Subject: s\n\nbody\n', 65, /full name \(-F\).*998/));
   test('a message over maxMessageSize', () => refused(['-i', 'a@x.example'], `Subject: big\n\n${'x'.repeat(2000)}\n`, 65, /maxMessageSize/, box('maxMessageSize: 1KB\n')));
   test('a message far over maxMessageSize is refused while reading', () =>
     refused(['-i', 'a@x.example'], `Subject: big\n\n${'0123456789\n'.repeat(100_000)}`, 65, /maxMessageSize/, box('maxMessageSize: 10KB\n')));

@@ -34,7 +34,7 @@ async function refused(args: string[], input: string | Buffer, code: number, rea
 
 const rcpts = (d: { env: { recipients: { address: string }[] } }) => d.env.recipients.map((r) => r.address);
 
-describe('recipients', () => {
+describe('recipients', { concurrency: 4 }, () => {
   test('recipients on argv, also comma-separated, become the envelope', async () => {
     const d = await submitOne(['-i', 'a@x.example', 'b@x.example, c@x.example', '<d@x.example>'], 'Subject: r\n\nbody\n');
     assert.deepEqual(rcpts(d), ['a@x.example', 'b@x.example', 'c@x.example', 'd@x.example']);
@@ -63,14 +63,21 @@ describe('recipients', () => {
     assert.deepEqual(rcpts(d), ['Same@x.example']);
   });
 
+  test('an unknown local user is EX_NOUSER (67)', () => refused(['-i', 'root', 'no-such-user-here'], 'Subject: x\n\nbody\n', 67, /no-such-user-here@test\.example.*no such local user/));
   test('no recipients at all is a usage error (64)', () => refused(['-i'], 'Subject: x\n\nbody\n', 64, /no recipients/));
   test('-t with no recipient in the header is a data error (65)', () => refused(['-t', '-i'], 'To: undisclosed-recipients:;\nSubject: x\n\nbody\n', 65, /no recipient/));
+  test('an option after the recipients is a usage error (64), not an address "-f@host"', () =>
+    refused(['-i', 'bob@x.example', '-f', 'alice@x.example'], 'Subject: x\n\nbody\n', 64, /option -f after the recipients/));
+  test('after "--" an argument starting with "-" is a recipient', async () => {
+    const d = await submitOne(['-i', '--', '-dash@x.example', 'b@x.example'], 'Subject: x\n\nbody\n');
+    assert.deepEqual(rcpts(d), ['-dash@x.example', 'b@x.example']);
+  });
   test('an unknown flag is a usage error (64)', () => refused(['-Z', 'a@x.example'], 'Subject: x\n\nbody\n', 64, /unknown option -Z/));
   test('an unknown -b mode is a usage error (64)', () => refused(['-bz', 'a@x.example'], 'Subject: x\n\nbody\n', 64, /-bz/));
   test('-N with a bad value is a usage error (64)', () => refused(['-N', 'sometimes', 'a@x.example'], 'Subject: x\n\nbody\n', 64, /-N/));
 });
 
-describe('the end of the message', () => {
+describe('the end of the message', { concurrency: 4 }, () => {
   const input = 'Subject: dots\n\nfirst\n.\nsecond\n';
   test('without -i a line with a lone "." ends the message', async () => {
     const d = await submitOne(['a@x.example'], input);
@@ -92,7 +99,7 @@ describe('the end of the message', () => {
   });
 });
 
-describe('sender and From', () => {
+describe('sender and From', { concurrency: 4 }, () => {
   test('-f sets the envelope sender, attached or separate', async () => {
     assert.equal((await submitOne(['-i', '-f', 'alice@x.example', 'a@x.example'], 'Subject: s\n\nb\n')).env.sender, 'alice@x.example');
     assert.equal((await submitOne(['-i', '-falice2@x.example', 'a@x.example'], 'Subject: s\n\nb\n')).env.sender, 'alice2@x.example');
@@ -125,7 +132,7 @@ describe('sender and From', () => {
   });
 });
 
-describe('DSN and other flags', () => {
+describe('DSN and other flags', { concurrency: 4 }, () => {
   test('-N never is recorded on each recipient', async () => {
     const d = await submitOne(['-i', '-N', 'never', 'a@x.example', 'b@x.example'], 'Subject: s\n\nb\n');
     assert.deepEqual(d.env.recipients, [
@@ -168,8 +175,30 @@ describe('DSN and other flags', () => {
     const other = box().config.replace('/mailroom.yaml', '/other.yaml');
     const { writeFileSync } = await import('node:fs');
     writeFileSync(other, `hostname: other.example\nspool: ${sb.spool}\nsocket: ${sb.socket}\n`);
-    const r = await sendmail(sb, ['-C', other, '-i', 'bare'], 'Subject: s\n\nb\n');
+    const r = await sendmail(sb, ['-C', other, '-i', 'root'], 'Subject: s\n\nb\n');
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(rcpts(readDrops(sb)[0]!), ['bare@other.example'], 'the later -C wins');
+    assert.deepEqual(rcpts(readDrops(sb)[0]!), ['root@other.example'], 'the later -C wins');
+  });
+});
+
+describe('argv exactly as real callers write it', { concurrency: 4 }, () => {
+  const callers: [string, string[], string[]][] = [
+    ['Debian cron', ['-FCronDaemon', '-i', '-B8BITMIME', '-oem', 'root'], ['root@test.example']],
+    ['mutt', ['-oem', '-oi', '--', 'a@x.example', 'b@x.example'], ['a@x.example', 'b@x.example']],
+    ['nodemailer', ['-i', '-f', 'app@x.example', '--', 'a@x.example'], ['a@x.example']],
+    ['git send-email', ['-i', 'a@x.example', 'b@x.example'], ['a@x.example', 'b@x.example']],
+    ['PHP mail() with -f', ['-t', '-i', '-fbounce@x.example'], ['to@x.example']],
+  ];
+  for (const [who, args, want] of callers) {
+    test(who, async () => {
+      const d = await submitOne(args, 'To: to@x.example\nSubject: caller\n\nbody\n.\nmore\n');
+      assert.deepEqual(rcpts(d), want);
+      assert.equal(splitMessage(d.content).body.toString('latin1'), 'body\r\n.\r\nmore\r\n', 'every one of them passes -i / -oi');
+    });
+  }
+  test('cron\'s -FCronDaemon names the generated From', async () => {
+    const d = await submitOne(['-FCronDaemon', '-i', '-B8BITMIME', '-oem', 'root'], 'Subject: cron\n\nout\n');
+    assert.match(headerValues(d.content, 'From')[0]!, /^CronDaemon <[^>]+@test\.example>$/);
+    assert.equal(d.env.body, '8BITMIME');
   });
 });

@@ -25,7 +25,7 @@ async function submit(args: string[], input: string, extra = '') {
 
 const me = userInfo().username;
 
-describe('header fix-ups', () => {
+describe('header fix-ups', { concurrency: 4 }, () => {
   test('Received comes first; Date, Message-ID and From are added when missing', async () => {
     const d = await submit(['-i', 'a@x.example'], 'Subject: bare\n\nbody\n');
     const { fields } = splitMessage(d.content);

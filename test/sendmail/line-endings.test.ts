@@ -33,7 +33,7 @@ async function stored(input: string | Buffer, args = ['-i', 'a@x.example']): Pro
   return { content: d.content, body: m.body.toString('latin1'), head: m.head };
 }
 
-describe('line endings', () => {
+describe('line endings', { concurrency: 4 }, () => {
   test('PHP 8 mail() style: CRLF headers and an LF body', async () => {
     const m = await stored('To: a@x.example\r\nSubject: php\r\nX-Mailer: PHP/8\r\n\r\nline one\nline two\n\nlast\n');
     assertCleanCrlf(m.content);

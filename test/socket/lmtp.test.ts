@@ -77,3 +77,26 @@ test('LMTP over a raw client: refused recipients get no reply after DATA', async
     c.close();
   }
 });
+
+test('LMTP with an unwritable spool: a 4xx for each recipient, nothing queued', async () => {
+  const { readdirSync, renameSync, rmSync, writeFileSync } = await import('node:fs');
+  const tmp = join(sb.spool, 'tmp');
+  const before = readdirSync(join(sb.spool, 'incoming')).sort();
+  renameSync(tmp, `${tmp}.away`);
+  writeFileSync(tmp, 'not a directory');
+  const c = await rawClient(sb.socket);
+  try {
+    await c.replies(1);
+    c.write('LHLO fail.example\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<x@example.net>\r\nRCPT TO:<y@example.net>\r\nDATA\r\n');
+    await c.replies(5);
+    c.write('Subject: fail\r\n\r\nx\r\n.\r\n');
+    const replies = await c.replies(2);
+    for (const r of replies) assert.match(r, /^45[12] /);
+  } finally {
+    c.close();
+    rmSync(tmp);
+    renameSync(`${tmp}.away`, tmp);
+  }
+  assert.deepEqual(readdirSync(join(sb.spool, 'incoming')).sort(), before);
+  assert.deepEqual(readdirSync(tmp), []);
+});

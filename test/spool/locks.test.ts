@@ -2,7 +2,8 @@
 // not block the administrator; a live one makes `mailroom queue hold` wait and
 // then give up with EX_TEMPFAIL (75).
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, utimesSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, utimesSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { tryClaim } from '../../src/spool/claim.js';
 import { newEnvelope } from '../../src/spool/envelope.js';
@@ -31,8 +32,24 @@ async function queueOne(): Promise<QueueId> {
 
 test('a stale lock left by a killed process does not block hold', async () => {
   const id = await queueOne();
-  // what proper-lockfile leaves when its holder is SIGKILLed: the lock directory, no longer refreshed
-  mkdirSync(paths.lock(id));
+  // a process takes the lock with the real claim code and is killed while holding it
+  const holder = spawn(process.execPath, [
+    '--input-type=module',
+    '-e',
+    `const { tryClaim } = await import(${JSON.stringify(new URL('../../src/spool/claim.js', import.meta.url).href)});
+     const { spoolPaths } = await import(${JSON.stringify(new URL('../../src/spool/paths.js', import.meta.url).href)});
+     if (!(await tryClaim(spoolPaths(${JSON.stringify(sb.spool)}), ${JSON.stringify(id)}))) process.exit(1);
+     process.stdout.write('locked\\n');
+     setInterval(() => {}, 1000);`,
+  ]);
+  await new Promise<void>((resolve, reject) => {
+    holder.stdout.once('data', () => resolve());
+    holder.once('exit', (code) => reject(new Error(`holder exited ${code}`)));
+  });
+  holder.kill('SIGKILL');
+  await new Promise((r) => holder.once('exit', r));
+  assert.ok(existsSync(paths.lock(id)), 'the killed holder left its lock');
+  // ... and time passes: the lock is no longer refreshed and is older than the stale time
   const old = new Date(Date.now() - 10 * 60_000);
   utimesSync(paths.lock(id), old, old);
   const r = await mailroom(sb, ['queue', 'hold', id]);

@@ -6,7 +6,7 @@ import type { SubmitView } from '../../config/submit-view.js';
 import { MailroomError } from '../../shared/errors.js';
 import { addressesInHeader, hasNonAscii } from '../../message/address.js';
 import { encodeDisplayName, fieldValue, findFields, hasField, rfc5322Date, type HeaderField } from '../../message/headers.js';
-import { parseMessage, serializeMessage } from '../../message/normalize.js';
+import { MAX_LINE, parseMessage, serializeMessage } from '../../message/normalize.js';
 import type { DsnNotify } from '../../spool/envelope.js';
 import type { DropEnvelope, DropRecipient } from '../../spool/maildrop.js';
 import type { QueueId } from '../../spool/queue-id.js';
@@ -87,7 +87,10 @@ export function composeSubmission(s: Submission): Composed {
     const name = s.fullName?.();
     if (name !== undefined) checkHeaderText('full name (-F)', name);
     const addr = sender || `MAILER-DAEMON@${s.view.masquerade ?? by}`;
-    fields.push({ name: 'From', lines: [`From: ${name ? `${encodeDisplayName(name)} <${addr}>` : addr}`] });
+    const line = `From: ${name ? `${encodeDisplayName(name)} <${addr}>` : addr}`;
+    // One unfolded line: a huge -F would break RFC 5322 §2.1.1's 998-octet limit.
+    if (Buffer.byteLength(line) > MAX_LINE) throw dataError(`the full name (-F) makes the From header ${Buffer.byteLength(line)} octets long; the limit is ${MAX_LINE}`);
+    fields.push({ name: 'From', lines: [line] });
   }
   const content = serializeMessage([received, ...fields], msg.body);
 

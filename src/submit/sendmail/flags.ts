@@ -105,6 +105,11 @@ export function parseFlags(argv: string[], invokedAs: string): SendmailOptions {
       case 'b':
         o.mode = modeOf(rest, arg);
         break;
+      case 'I':
+        // Postfix and Sendmail: -I is -bi (newaliases).
+        if (rest) throw usage(`unknown option ${arg}`);
+        o.mode = 'aliases';
+        break;
       case 'q':
         o.mode = 'queue';
         if (rest.startsWith('R') || rest.startsWith('I')) {
@@ -133,6 +138,13 @@ export function parseFlags(argv: string[], invokedAs: string): SendmailOptions {
     }
   }
   o.recipients = argv.slice(i);
+  // Options end at the first recipient (POSIX getopt, as Postfix sets it up on
+  // Linux). An option after a recipient would otherwise become an address such
+  // as "-f@host": refuse it unless "--" said that what follows are addresses.
+  if (argv[i - 1] !== '--') {
+    const late = o.recipients.find((r) => r.startsWith('-') && r !== '-');
+    if (late !== undefined) throw usage(`option ${late} after the recipients; give options first (or end them with --)`);
+  }
   return o;
 }
 

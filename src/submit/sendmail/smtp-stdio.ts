@@ -12,10 +12,11 @@ import { dropMessage } from './drop.js';
 import { parseNotify, type SendmailOptions } from './flags.js';
 import { currentIdentity, gecosName, type Identity } from './identity.js';
 import { cleanRecipient, cleanSender, type Qualify } from '../sanitize.js';
+import { unknownLocalRecipient } from '../../route/known-local.js';
 
 interface Transaction {
   sender?: string;
-  recipients: { address: string; notify?: DsnNotify[] }[];
+  recipients: { address: string; notify?: DsnNotify[]; orcpt?: string }[];
   ret?: 'FULL' | 'HDRS';
   envid?: string;
   body?: '7BIT' | '8BITMIME';
@@ -83,6 +84,8 @@ class StdioSession {
       case 'EHLO':
       case 'HELO':
         if (!arg) return this.reply('501 5.5.4 Syntax: ' + verb + ' hostname'), true;
+        // The name goes into our Received header: no controls (a bare CR would split the line), no spaces, sane length.
+        if (!/^[\x21-\x7e]{1,255}$/.test(arg)) return this.reply('501 5.5.2 Bad ' + verb + ' hostname'), true;
         this.helo = arg;
         this.esmtp = verb === 'EHLO';
         this.tx = { recipients: [] };
@@ -160,6 +163,7 @@ class StdioSession {
     const p = pathAndParams(arg, 'TO');
     if (!p) return this.reply('501 5.5.4 Syntax: RCPT TO:<address>');
     let notify: DsnNotify[] | undefined;
+    let orcpt: string | undefined;
     for (const [k, v] of p.params) {
       if (k === 'NOTIFY') {
         try {
@@ -167,7 +171,11 @@ class StdioSession {
         } catch {
           return this.reply('501 5.5.4 Bad NOTIFY parameter');
         }
-      } else if (k !== 'ORCPT') return this.reply(`555 5.5.4 Unsupported option: ${k}`);
+      } else if (k === 'ORCPT') {
+        // RFC 3461 §4.2: addr-type ";" xtext; kept decoded, as the socket server keeps it.
+        orcpt = decodeXtext(v);
+        if (!/^[A-Za-z0-9-]+;[\x21-\x7e]{1,500}$/.test(orcpt)) return this.reply('501 5.5.4 Bad ORCPT parameter');
+      } else return this.reply(`555 5.5.4 Unsupported option: ${k}`);
     }
     let address: string;
     try {
@@ -175,7 +183,9 @@ class StdioSession {
     } catch {
       return this.reply('501 5.1.3 Bad recipient address syntax');
     }
-    this.tx.recipients.push({ address, ...(notify ? { notify } : {}) });
+    // SPEC §4: an unknown local name is refused now, per recipient, not at the end of DATA.
+    if (unknownLocalRecipient(this.view, [address]) !== undefined) return this.reply(`550 5.1.1 <${address}>: Recipient address rejected: no such local user`);
+    this.tx.recipients.push({ address, ...(notify ? { notify } : {}), ...(orcpt ? { orcpt } : {}) });
     this.reply('250 2.1.5 Ok');
   }
 
@@ -202,13 +212,14 @@ class StdioSession {
         helo: this.helo,
         input: Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\r\n')])),
       });
-      // NOTIFY belongs to each RCPT (RFC 3461 §4.1); matched by address, since
-      // repeated recipients are merged (the first one's NOTIFY is kept).
-      const notifyOf = new Map<string, DsnNotify[]>();
-      for (const r of tx.recipients) if (r.notify && !notifyOf.has(r.address.toLowerCase())) notifyOf.set(r.address.toLowerCase(), r.notify);
+      // NOTIFY and ORCPT belong to each RCPT (RFC 3461 §4); matched by address,
+      // since repeated recipients are merged (the first one's parameters are kept).
+      const dsnOf = new Map<string, { notify?: DsnNotify[]; orcpt?: string }>();
+      for (const r of tx.recipients) if (!dsnOf.has(r.address.toLowerCase())) dsnOf.set(r.address.toLowerCase(), r);
       for (const r of composed.drop.recipients) {
-        const n = notifyOf.get(r.address.toLowerCase());
-        if (n) r.notify = n;
+        const p = dsnOf.get(r.address.toLowerCase());
+        if (p?.notify) r.notify = p.notify;
+        if (p?.orcpt) r.orcpt = p.orcpt;
       }
       await dropMessage(this.view, id, composed);
       this.reply(`250 2.0.0 Ok: queued as ${id}`);

@@ -1,0 +1,132 @@
+// Maildir delivery (https://cr.yp.to/proto/maildir.html, Dovecot's naming):
+// write tmp/<unique>, fsync, link into new/<unique>, fsync new/ — a reader of
+// new/ never sees a partial file. Names are time.M<usec>P<pid>Q<seq>.<host>,S=<size>.
+// tmp/ new/ cur/ are created on demand, mode 0700, owned by the mailbox's user.
+// Never writes anywhere but inside local.mailboxes/<user>/.
+import { constants, promises as fsp } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { MailroomError } from '../shared/errors.js';
+import { fsyncDir } from '../spool/fsio.js';
+
+export interface Owner {
+  uid: number;
+  gid: number;
+}
+
+let seq = 0;
+/** The host part of a Maildir name: '/' and ':' are encoded as the spec asks. */
+const HOST = hostname().replace(/\//g, '\\057').replace(/:/g, '\\072');
+
+/** A unique Maildir file name for a message of `size` bytes. */
+export function maildirName(size: number, now = performance.timeOrigin + performance.now()): string {
+  const sec = Math.floor(now / 1000);
+  const usec = Math.floor((now * 1000) % 1_000_000);
+  return `${sec}.M${usec}P${process.pid}Q${++seq}.${HOST},S=${size}`;
+}
+
+/** The size recorded in a Maildir name (`,S=`), or undefined. */
+export function sizeFromName(name: string): number | undefined {
+  const m = /,S=(\d+)/.exec(name);
+  return m ? Number(m[1]) : undefined;
+}
+
+const FILE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
+export interface MaildirWriter {
+  /** Delivers one message into the Maildir at `root`; returns the path in new/. */
+  deliver(root: string, owner: Owner | undefined, data: Buffer): Promise<string>;
+  /** Bytes in new/ and cur/ (from `,S=` in names; stat when absent). */
+  usage(root: string): Promise<number>;
+}
+
+export function createMaildirWriter(syncDir: (dir: string) => Promise<void>): MaildirWriter {
+  const ready = new Set<string>();
+
+  async function makeDir(path: string, owner: Owner | undefined): Promise<boolean> {
+    try {
+      await fsp.mkdir(path, { mode: 0o700 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const st = await fsp.lstat(path);
+      // A symlink or a file where the mailbox must be: refuse, never follow.
+      if (!st.isDirectory()) throw new MailroomError('MAILBOX_UNUSABLE', 'cantcreat', `mailbox unusable: ${path} is not a directory`);
+      return false;
+    }
+    if (owner) await fsp.chown(path, owner.uid, owner.gid);
+    return true;
+  }
+
+  async function ensure(root: string, owner: Owner | undefined): Promise<void> {
+    if (ready.has(root)) return;
+    const parent = join(root, '..');
+    await fsp.mkdir(parent, { recursive: true, mode: 0o755 });
+    if (await makeDir(root, owner)) await fsyncDir(parent);
+    let made = false;
+    for (const sub of ['tmp', 'new', 'cur']) made = (await makeDir(join(root, sub), owner)) || made;
+    if (made) await fsyncDir(root);
+    ready.add(root);
+  }
+
+  async function attempt(root: string, owner: Owner | undefined, data: Buffer): Promise<string> {
+    for (let i = 0; ; i++) {
+      const name = maildirName(data.length);
+      const tmp = join(root, 'tmp', name);
+      const fh = await fsp.open(tmp, FILE_FLAGS, 0o600);
+      try {
+        try {
+          await fh.writeFile(data);
+          if (owner) await fh.chown(owner.uid, owner.gid);
+          await fh.sync();
+        } finally {
+          await fh.close();
+        }
+        const final = join(root, 'new', name);
+        try {
+          // link, not rename: it never replaces an existing message.
+          await fsp.link(tmp, final);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'EEXIST' && i < 3) continue;
+          throw err;
+        }
+        await syncDir(join(root, 'new'));
+        return final;
+      } finally {
+        await fsp.unlink(tmp).catch(() => undefined);
+      }
+    }
+  }
+
+  return {
+    async deliver(root, owner, data) {
+      await ensure(root, owner);
+      try {
+        return await attempt(root, owner, data);
+      } catch (err) {
+        // Someone removed the Maildir (or a subdirectory) since we made it: make it again, once.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        ready.delete(root);
+        await ensure(root, owner);
+        return attempt(root, owner, data);
+      }
+    },
+    async usage(root) {
+      let total = 0;
+      for (const sub of ['new', 'cur']) {
+        let names: string[];
+        try {
+          names = await fsp.readdir(join(root, sub));
+        } catch {
+          continue;
+        }
+        for (const n of names) {
+          if (n.startsWith('.')) continue;
+          const s = sizeFromName(n);
+          if (s !== undefined) total += s;
+          else total += await fsp.stat(join(root, sub, n)).then((st) => st.size, () => 0);
+        }
+      }
+      return total;
+    },
+  };
+}

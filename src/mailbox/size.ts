@@ -1,0 +1,52 @@
+// Message sizes as POP3 announces them: octets with CRLF line endings.
+// Our delivery stores CRLF, so `,S=` in the name is already that size (and
+// Dovecot's `,W=` always is). Files without either are scanned once and the
+// result cached by (path, inode, size, mtime), so a listing never rereads them.
+import { promises as fsp } from 'node:fs';
+import type { MaildirName } from './names.js';
+
+const cache = new Map<string, { key: string; size: number }>();
+const MAX_CACHE = 100_000;
+
+/** Bytes plus one for every LF not preceded by CR (what CRLF normalisation adds). */
+export function crlfSizeOf(buf: Buffer, prevWasCR = false): number {
+  let extra = 0;
+  let i = buf.indexOf(10);
+  while (i >= 0) {
+    if (i === 0 ? !prevWasCR : buf[i - 1] !== 13) extra++;
+    i = buf.indexOf(10, i + 1);
+  }
+  return buf.length + extra;
+}
+
+async function scanFile(path: string): Promise<number> {
+  const fh = await fsp.open(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(256 * 1024);
+    let total = 0;
+    let prevCR = false;
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) return total;
+      const chunk = buf.subarray(0, bytesRead);
+      total += crlfSizeOf(chunk, prevCR);
+      prevCR = chunk[bytesRead - 1] === 13;
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The CRLF size of a message file; rejects with ENOENT when the file is gone. */
+export async function wireSizeOf(path: string, name: Pick<MaildirName, 'base' | 'sizeHint' | 'wireSizeHint'>): Promise<number> {
+  if (name.wireSizeHint !== undefined) return name.wireSizeHint;
+  if (name.sizeHint !== undefined) return name.sizeHint;
+  const st = await fsp.stat(path);
+  const key = `${st.ino}:${st.size}:${st.mtimeMs}`;
+  const hit = cache.get(name.base);
+  if (hit && hit.key === key) return hit.size;
+  const size = await scanFile(path);
+  if (cache.size >= MAX_CACHE) cache.clear();
+  cache.set(name.base, { key, size });
+  return size;
+}

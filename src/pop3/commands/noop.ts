@@ -1,0 +1,10 @@
+// NOOP (RFC 1939 §5).
+import type { Pop3Command } from '../command.js';
+
+export const noop: Pop3Command = {
+  verb: 'NOOP',
+  states: ['TRANSACTION'],
+  run(s) {
+    s.send('+OK');
+  },
+};

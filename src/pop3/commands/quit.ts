@@ -1,0 +1,33 @@
+// QUIT (RFC 1939 §4, §6): in TRANSACTION enters UPDATE — deletes the marked
+// messages and moves retrieved ones to cur/ with the S (seen) flag — then ends.
+// If removal fails the client is told so (-ERR [SYS/TEMP]); nothing else is lost.
+import type { Pop3Command } from '../command.js';
+
+export const quit: Pop3Command = {
+  verb: 'QUIT',
+  states: ['AUTHORIZATION', 'TRANSACTION'],
+  async run(s) {
+    if (s.state === 'AUTHORIZATION') {
+      s.send('+OK Logging out.');
+      return s.close();
+    }
+    s.state = 'UPDATE';
+    const store = s.store!;
+    const gone = [...s.deleted].map((n) => s.messages[n - 1]!);
+    try {
+      for (const n of s.retrieved) {
+        if (s.deleted.has(n)) continue;
+        const m = s.messages[n - 1]!;
+        if (!m.flags.includes('S')) await store.setFlags(m, m.flags + 'S');
+      }
+      await store.remove(gone);
+    } catch (err) {
+      s.log.error('pop3 update failed', { sid: s.sid, user: s.user, error: (err as Error).message });
+      s.send('-ERR [SYS/TEMP] Some deleted messages were not removed.');
+      return s.close();
+    }
+    s.log.info('pop3 logged out', { sid: s.sid, user: s.user, retrieved: s.retrieved.size, deleted: gone.length });
+    s.send(`+OK Logging out, ${gone.length} messages deleted.`);
+    s.close();
+  },
+};

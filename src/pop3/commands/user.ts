@@ -1,0 +1,14 @@
+// USER name (RFC 1939 §7): remembers the name for PASS.
+import type { Pop3Command } from '../command.js';
+import { PLAINTEXT_REFUSED } from '../login.js';
+
+export const user: Pop3Command = {
+  verb: 'USER',
+  states: ['AUTHORIZATION'],
+  run(s, args) {
+    if (!s.plaintextAllowed) return void s.send(PLAINTEXT_REFUSED);
+    if (args.length !== 1) return void s.send('-ERR Usage: USER name');
+    s.pendingUser = args[0];
+    s.send('+OK');
+  },
+};

@@ -1,0 +1,18 @@
+// The multi-line answer shared by LIST and UIDL: "n value" for every message
+// not marked deleted, written in large chunks.
+import type { MessageEntry } from '../mailbox/store.js';
+import type { Pop3Session } from './session.js';
+
+export async function scanListing(s: Pop3Session, value: (m: MessageEntry) => string): Promise<void> {
+  let out = '+OK\r\n';
+  for (let i = 0; i < s.messages.length; i++) {
+    if (s.deleted.has(i + 1)) continue;
+    out += `${i + 1} ${value(s.messages[i]!)}\r\n`;
+    if (out.length > 64 * 1024) {
+      s.sock.write(out, 'latin1');
+      out = '';
+      await s.drained();
+    }
+  }
+  s.sock.write(`${out}.\r\n`, 'latin1');
+}

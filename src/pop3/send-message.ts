@@ -1,0 +1,42 @@
+// Streams one message from its file to the client (RETR, TOP): read in large
+// chunks, encode for the wire, write with backpressure, never a string per
+// line. The status line, data and terminator are corked into few writes
+// (PEERS.md: Nagle / delayed-ACK stalls). A message deleted meanwhile by
+// another reader is reported, not fatal.
+import type { MessageEntry } from '../mailbox/store.js';
+import type { Pop3Session } from './session.js';
+import { WireEncoder } from './wire.js';
+
+const CHUNK = 256 * 1024;
+
+/** Sends `+OK`, the message (or its header and `bodyLines` lines), and `.`; false when the file is gone. */
+export async function sendMessage(s: Pop3Session, entry: MessageEntry, bodyLines?: number): Promise<boolean> {
+  const fh = await s.store!.open(entry);
+  if (!fh) return false;
+  const enc = new WireEncoder(bodyLines);
+  try {
+    // The file is at most its CRLF size, so one read of size+1 normally reaches EOF.
+    let want = Math.min(entry.size + 1, CHUNK);
+    let first = true;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(want);
+      const { bytesRead } = await fh.read(buf, 0, want, null);
+      const eof = bytesRead < want;
+      const sock = s.sock;
+      if (s.isClosed) return true;
+      sock.cork();
+      if (first) sock.write(`+OK ${entry.size} octets\r\n`, 'latin1');
+      first = false;
+      const out = enc.encode(buf.subarray(0, bytesRead));
+      if (out.length) sock.write(out);
+      const last = eof || enc.done;
+      if (last) sock.write(enc.finish());
+      sock.uncork();
+      if (last) return true;
+      await s.drained();
+      want = CHUNK;
+    }
+  } finally {
+    fh.close().catch(() => undefined);
+  }
+}
