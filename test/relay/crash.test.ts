@@ -46,7 +46,9 @@ test('SIGKILL during delivery of 500 messages: all delivered after restart, dupl
   d = await startDaemon(sb);
   cleanups.push(() => d.stop());
   assert.equal((await mailroom(sb, ['queue', 'flush'])).code, 0);
-  await waitFor(() => queueSize(sb) === 0, 90_000, 'queue drained after restart');
+  await waitFor(() => queueSize(sb) === 0, 90_000, 'queue drained after restart').catch(async (e) => {
+    throw new Error(`${e.message}: ${queueSize(sb)} left\n${d.log().split('\n').slice(-30).join('\n')}\n${(await mailroom(sb, ['queue', 'list'])).stdout.slice(0, 3000)}`);
+  });
 
   const seqs = host.received().map((m) => Number(/X-Seq: (\d+)/.exec(m.data)![1]));
   const seen = new Set(seqs);
