@@ -15,7 +15,12 @@ import { pop3OptionsFrom, startPop3Server } from '../pop3/server.js';
 import { startSocketServer } from '../submit/socket/server.js';
 import { startControl } from './control.js';
 import { lockSpool } from './pid-lock.js';
-import { startHoldingRunner } from './runner.js';
+import { createLocalDelivery } from '../local/deliver.js';
+import { createLocalRouter } from '../route/router.js';
+import { Bouncer } from '../relay/bounce.js';
+import { createRelayService } from '../relay/service.js';
+import { startQueueManager, type QueueManager } from '../schedule/queue-manager.js';
+import type { QueueId } from '../spool/queue-id.js';
 
 export interface Daemon {
   stop(): Promise<void>;
@@ -27,9 +32,21 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   const releaseLock = await lockSpool(paths.locks, config.spool);
   await recoverSpool(paths, log);
   await fsp.mkdir(dirname(config.socket.path), { recursive: true, mode: 0o755 });
-  const publisher = createPublisher(paths);
+  const spoolPublisher = createPublisher(paths);
+  let runner: QueueManager | undefined;
+  // Every published message goes to the queue manager at once (event-driven, no poll delay).
+  const publisher = {
+    publish: async (env: Parameters<typeof spoolPublisher.publish>[0], content: Buffer) => {
+      await spoolPublisher.publish(env, content);
+      runner?.enqueue(env.id as QueueId);
+    },
+    idle: () => spoolPublisher.idle(),
+  };
+  const relay = createRelayService(config, log);
+  const bouncer = new Bouncer({ hostname: config.hostname, perSenderPerHour: 10 }, publisher, log);
+  const local = { router: await createLocalRouter(config), delivery: createLocalDelivery(config, log) };
+  runner = startQueueManager({ config, paths, log, relay, bouncer, local });
   const pickup = startPickup(paths, publisher, log, { maxMessageSize: config.maxMessageSize });
-  const runner = startHoldingRunner(log);
   const socket = await startSocketServer(config, publisher, log);
   const pop3Options = pop3OptionsFrom(config, log);
   const pop3 = pop3Options ? await startPop3Server(pop3Options) : undefined;
@@ -42,11 +59,12 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
           return 'ok';
         case 'flush':
           pickup.kick();
-          if (args[0] === 'R' && args[1]) runner.wake({ site: args[1] });
-          else if (args[0] === 'I' && args[1]) runner.wake({ id: args[1] });
-          else runner.wake();
+          if (args[0] === 'R' && args[1]) runner?.wake({ site: args[1] });
+          else if (args[0] === 'I' && args[1]) runner?.wake({ id: args[1] });
+          else runner?.wake();
           return 'ok';
         case 'reload-aliases':
+          await local.router.reload();
           return 'ok';
         case 'ping':
           return `ok pid=${process.pid}`;
@@ -64,7 +82,9 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       await socket.close();
       await pickup.close();
       await publisher.idle();
-      await runner.close();
+      await runner?.close();
+      relay.close();
+      await local.delivery.close();
       await releaseLock();
       log.info('daemon stopped');
     },

@@ -34,6 +34,11 @@ export class OAuth2Tokens {
     private now: () => number = Date.now,
   ) {}
 
+  /** When the cached access token stops being used (ms since the epoch). */
+  get validUntil(): number {
+    return this.expiresAt;
+  }
+
   /** A valid access token; `force` discards the cached one (after the server refused it). */
   async get(force = false): Promise<string> {
     if (!force && this.token && this.now() < this.expiresAt) return this.token;

@@ -31,7 +31,7 @@ export class SessionPool {
       const idle = slot.idle.pop();
       if (idle) {
         clearTimeout(idle.timer);
-        if (idle.s.usable) {
+        if (idle.s.usable && Date.now() < idle.s.validUntil) {
           slot.active++;
           return idle.s;
         }
@@ -52,7 +52,7 @@ export class SessionPool {
 
   release(s: Session): void {
     const slot = this.slot(s.key);
-    if (!this.closed && s.usable && s.uses < this.opts.maxUses) {
+    if (!this.closed && s.usable && s.uses < this.opts.maxUses && Date.now() < s.validUntil) {
       const timer = setTimeout(() => {
         slot.idle = slot.idle.filter((i) => i.s !== s);
         s.close();

@@ -72,6 +72,8 @@ export interface Session {
   readonly tls: boolean;
   usable: boolean;
   uses: number;
+  /** A session authenticated with an OAuth2 token is not reused after the token expires. */
+  readonly validUntil: number;
   send(opts: SendOptions): Promise<RcptResult[]>;
   close(): void;
 }
@@ -129,8 +131,21 @@ export async function openSession(t: Target, ctx: SessionContext): Promise<Sessi
   conn.on('error', (err: Error) => {
     failed = err;
   });
-  await promisify<void>((cb) => conn.connect((err) => cb(err ?? null)));
-  const relay = `${t.host}${t.address && t.address !== t.host ? `[${t.address}]` : ''}:${t.port}`;
+  // nodemailer reports connect, greeting and STARTTLS failures as 'error' events.
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    const onEnd = () => reject(Object.assign(new Error('connection closed before the session was ready'), { code: 'ECONNECTION' }));
+    conn.once('error', onError);
+    conn.once('end', onEnd);
+    conn.connect((err) => {
+      conn.removeListener('error', onError);
+      conn.removeListener('end', onEnd);
+      if (err) reject(err);
+      else resolve();
+    });
+  });
+  const ip: string = (conn as any)._socket?.remoteAddress ?? t.address ?? t.host;
+  const relay = `${t.host}[${ip.replace(/^::ffff:/, '')}]:${t.port}`;
   if (t.auth) {
     const offered: string[] = ((conn as any)._supportedAuth ?? []) as string[];
     let method: string | undefined;
@@ -144,12 +159,16 @@ export async function openSession(t: Target, ctx: SessionContext): Promise<Sessi
       throw err;
     }
   }
+  // A cached session whose peer went away must not be handed out again.
+  conn.on('end', () => (session.usable = false));
+  conn.on('close', () => (session.usable = false));
   const session: Session = {
     key: targetKey(t),
     relay,
     tls: conn.secure,
     usable: true,
     uses: 0,
+    validUntil: tokens ? tokens.validUntil : Infinity,
     async send(opts) {
       if (failed) throw failed;
       session.uses++;

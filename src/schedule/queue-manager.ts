@@ -52,6 +52,7 @@ export interface QueueManager {
 }
 
 const RESCAN_MS = 60_000;
+const BUSY_RETRY_MS = 3_000;
 
 export function startQueueManager(d: QueueManagerDeps): QueueManager {
   const { config, paths, log } = d;
@@ -63,6 +64,7 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
   let nextDue = Infinity;
   let closed = false;
   let idleResolve: (() => void) | undefined;
+  const busyTimers = new Set<NodeJS.Timeout>();
 
   function enqueue(id: QueueId, force = false): void {
     if (closed || queued.has(id)) return;
@@ -203,7 +205,16 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
 
   async function processMessage(id: QueueId, force: boolean): Promise<void> {
     const release = await tryClaim(paths, id);
-    if (!release) return; // an administrator or another runner has it
+    if (!release) {
+      // An administrator has it, or a lock left by a killed daemon has not gone
+      // stale yet: look again shortly rather than at the next retry time.
+      const t = setTimeout(() => {
+        busyTimers.delete(t);
+        enqueue(id, force);
+      }, BUSY_RETRY_MS);
+      busyTimers.add(t);
+      return;
+    }
     try {
       const found = await locate(paths, id);
       if (!found || found.state === 'hold') return;
@@ -317,6 +328,7 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
       closed = true;
       clearInterval(rescan);
       clearTimeout(timer);
+      for (const t of busyTimers) clearTimeout(t);
       if (running.size) await new Promise<void>((r) => (idleResolve = r));
     },
   };

@@ -8,7 +8,9 @@ import type { QueueId } from './queue-id.js';
 
 export type Release = () => Promise<void>;
 
-const STALE_MS = 30_000;
+// A holder refreshes its lock every STALE_MS / 2; a lock left by a killed process is
+// taken over after STALE_MS (the queue manager retries busy messages meanwhile).
+const STALE_MS = 10_000;
 
 /** Locks one message; resolves to undefined when someone else holds it. */
 export async function tryClaim(paths: SpoolPaths, id: QueueId): Promise<Release | undefined> {
