@@ -62,6 +62,7 @@ async function main(): Promise<void> {
       process.stdout.write(`disk: ${n} durable commits, 1 writer, then ${clients} writers ...\n`);
       disk1 = measureDiskSingle(join(box.dir, 'disk'), n, 60_000);
       diskN = await measureDiskConcurrent(join(box.dir, 'disk'), n, clients, 60_000);
+      process.stdout.write(`  ${rate((disk1.ops * 1000) / disk1.ms)} and ${rate((diskN.ops * 1000) / diskN.ms)}\n`);
     }
     if (only.has('startup') || only.has('seq') || only.has('socket')) {
       const daemonArgs = (process.env.BENCH_DAEMON_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -71,16 +72,20 @@ async function main(): Promise<void> {
           const runs = num('BENCH_STARTUP_RUNS', 30);
           process.stdout.write(`startup: ${runs} runs each of sendmail and node -e 0, interleaved ...\n`);
           startup = await measureStartup(box, runs, 120_000);
+          const d = describeStartup(startup);
+          process.stdout.write(`  sendmail ${ms(d.sendmail)}, node -e 0 ${ms(d.node)}, ${d.ratio.toFixed(2)}×\n`);
         }
         if (only.has('seq')) {
           const n = num('BENCH_SEQ', 1000);
           process.stdout.write(`sequential sendmail: ${n} messages ...\n`);
           seq = await measureSequentialSendmail(box, n, 180_000);
+          process.stdout.write(`  ${seq.sent} in ${(seq.ms / 1000).toFixed(1)} s\n`);
         }
         if (only.has('socket')) {
           const n = num('BENCH_SOCKET', 5000);
           process.stdout.write(`socket: ${n} messages over ${clients} SMTP connections ...\n`);
           sock = await measureSocket(box.socket, n, clients, 120_000);
+          process.stdout.write(`  ${sock.sent} in ${(sock.ms / 1000).toFixed(1)} s\n`);
         }
       } finally {
         await daemon.stop();
