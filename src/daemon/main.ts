@@ -58,6 +58,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
           pickup.kick();
           return 'ok';
         case 'flush':
+          log.info('flush requested', { site: args[0] === 'R' ? args[1] : undefined, id: args[0] === 'I' ? args[1] : undefined });
           pickup.kick();
           if (args[0] === 'R' && args[1]) runner?.wake({ site: args[1] });
           else if (args[0] === 'I' && args[1]) runner?.wake({ id: args[1] });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parseEnvelope } from '../../src/spool/envelope.js';
 import type { QueueId } from '../../src/spool/queue-id.js';
-import { sandbox, startDaemon, waitFor, type DaemonProc, type Sandbox } from '../helpers/env.js';
+import { sandbox, startDaemon, waitFor, type DaemonProc, type Sandbox, queuedEnvPath, queuedIds } from '../helpers/env.js';
 import { rawClient, type RawClient } from '../socket/client.js';
 
 const CLIENTS = 8;
@@ -80,7 +80,7 @@ test('every message that got a 250 survives kill -9 and a restart', async () => 
   assert.match(restartLog, /daemon started/);
 
   for (const [id, tag] of accepted) {
-    const envFile = join(sb.spool, 'incoming', `${id}.env`);
+    const envFile = queuedEnvPath(sb, id) ?? join(sb.spool, 'incoming', `${id}.env`);
     if (!existsSync(envFile)) {
       const where = ['incoming', 'deferred', 'hold', 'corrupt', 'tmp', 'data'].map((d) => `${d}: ${readdirSync(join(sb.spool, d)).filter((f) => f.includes(id)).join(',')}`);
       assert.fail(`${id} (${tag}) has no envelope; ${where.join('; ')}\nrestart log:\n${restartLog}`);
@@ -93,7 +93,7 @@ test('every message that got a 250 survives kill -9 and a restart', async () => 
   }
   // nothing half-done: no temporary files, no data without an envelope, nothing corrupt
   assert.deepEqual(readdirSync(join(sb.spool, 'tmp')), []);
-  const envs = new Set(readdirSync(join(sb.spool, 'incoming')).map((f) => f.slice(0, -4)));
+  const envs = new Set(queuedIds(sb));
   for (const f of readdirSync(join(sb.spool, 'data'))) assert.ok(envs.has(f.slice(0, -4)), `${f} has an envelope`);
   assert.deepEqual(readdirSync(join(sb.spool, 'corrupt')), []);
   // a message cut off before its 250 may be there too (the client retried): at most a duplicate

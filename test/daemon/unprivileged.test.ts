@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { BIN, run, sandbox, startDaemon, waitFor, type DaemonProc, type Sandbox } from '../helpers/env.js';
+import { BIN, run, sandbox, startDaemon, waitFor, type DaemonProc, type Sandbox, queuedIds, queuedEnvPath } from '../helpers/env.js';
 
 let sb: Sandbox;
 let daemon: DaemonProc;
@@ -27,12 +27,12 @@ test('the daemon creates the spool with its modes', () => {
 });
 
 test('nobody submits with sendmail; the message is queued as user "nobody"', async () => {
-  const before = readdirSync(join(sb.spool, 'incoming'));
+  const before = queuedIds(sb);
   const r = await run(join(BIN, 'sendmail'), ['-C', sb.config, 'x@example.com'], 'Subject: from nobody\n\nhi\n', { asUser: 'nobody' });
   assert.equal(r.code, 0, r.stderr);
-  await waitFor(() => readdirSync(join(sb.spool, 'incoming')).length === before.length + 1, 10_000, 'pickup');
-  const name = readdirSync(join(sb.spool, 'incoming')).find((f) => !before.includes(f))!;
-  const env = JSON.parse(readFileSync(join(sb.spool, 'incoming', name), 'utf8'));
+  await waitFor(() => queuedIds(sb).length === before.length + 1, 10_000, 'pickup');
+  const id = queuedIds(sb).find((f) => !before.includes(f))!;
+  const env = JSON.parse(readFileSync(queuedEnvPath(sb, id)!, 'utf8'));
   assert.equal(env.user, 'nobody');
   assert.equal(env.uid, Number((await run('id', ['-u', 'nobody'])).stdout.trim()));
   assert.equal(env.source, 'sendmail');
@@ -49,7 +49,7 @@ test('nobody can list neither incoming/ nor maildrop/, nor read the queue', asyn
   }
   const q = await run(join(BIN, 'mailroom'), ['queue', 'list', '--config', sb.config], '', { asUser: 'nobody' });
   assert.equal(q.code, 77, q.stderr); // EX_NOPERM
-  const show = await run(join(BIN, 'mailroom'), ['queue', 'show', readdirSync(join(sb.spool, 'incoming'))[0]!.slice(0, -4), '--config', sb.config], '', { asUser: 'nobody' });
+  const show = await run(join(BIN, 'mailroom'), ['queue', 'show', queuedIds(sb)[0]!, '--config', sb.config], '', { asUser: 'nobody' });
   assert.equal(show.code, 77, show.stderr);
   assert.match(show.stderr, /permission denied/);
 });

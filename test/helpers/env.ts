@@ -226,3 +226,25 @@ export function splitMessage(content: Buffer): { head: string; fields: { name: s
 export function headerValues(content: Buffer, name: string): string[] {
   return splitMessage(content).fields.filter((f) => f.name.toLowerCase() === name.toLowerCase()).map((f) => f.value);
 }
+
+const QUEUE_DIRS = ['incoming', 'deferred', 'hold'] as const;
+
+/**
+ * The .env file of a queued message in whichever queue state it is in. The
+ * queue manager moves messages on at once (to hold/ in the sandbox's
+ * relay.mode: hold), so tests of acceptance look in every state.
+ */
+export function queuedEnvPath(sb: Sandbox, id: string): string | undefined {
+  const state = queuedState(sb, id);
+  return state ? join(sb.spool, state, `${id}.env`) : undefined;
+}
+
+/** Ids of every queued message (incoming, deferred and hold), sorted. */
+export function queuedIds(sb: Sandbox): string[] {
+  const out: string[] = [];
+  for (const d of QUEUE_DIRS) {
+    const dir = join(sb.spool, d);
+    if (existsSync(dir)) for (const f of readdirSync(dir)) if (f.endsWith('.env')) out.push(f.slice(0, -4));
+  }
+  return out.sort();
+}

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { sandbox, sendmail, startDaemon, mailroom, waitFor, type Sandbox, type DaemonProc } from '../helpers/env.js';
+import { sandbox, sendmail, startDaemon, mailroom, waitFor, type Sandbox, type DaemonProc, queuedIds } from '../helpers/env.js';
 
 let sb: Sandbox;
 let daemon: DaemonProc;
@@ -18,7 +18,7 @@ after(async () => {
 test('a message given to sendmail is in the queue with its envelope', async () => {
   const r = await sendmail(sb, ['-i', '-f', 'alice@example.org', '--', 'bob@example.net'], 'Subject: hi\n\nhello\n');
   assert.equal(r.code, 0, r.stderr);
-  await waitFor(() => readdirSync(join(sb.spool, 'incoming')).length === 1, 5000, 'pickup');
+  await waitFor(() => queuedIds(sb).length === 1, 5000, 'pickup');
   const list = await mailroom(sb, ['queue', 'list', '--json']);
   assert.equal(list.code, 0, list.stderr);
   const q = JSON.parse(list.stdout);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { run, sandbox, startDaemon, type DaemonProc, type Sandbox } from '../helpers/env.js';
+import { run, sandbox, startDaemon, type DaemonProc, type Sandbox, queuedIds, queuedEnvPath } from '../helpers/env.js';
 import { PYTHON, rawClient } from './client.js';
 
 const LIMIT = 100 * 1024;
@@ -33,8 +33,9 @@ async function python(script: string, ...args: string[]): Promise<any> {
   return JSON.parse(r.stdout);
 }
 
-const incoming = () => readdirSync(join(sb.spool, 'incoming')).sort();
-const envelopeOf = (id: string) => JSON.parse(readFileSync(join(sb.spool, 'incoming', `${id}.env`), 'utf8'));
+// Queued messages in any state: the queue manager moves them on at once (to hold/ in the sandbox).
+const incoming = () => queuedIds(sb).map((id) => `${id}.env`);
+const envelopeOf = (id: string) => JSON.parse(readFileSync(queuedEnvPath(sb, id)!, 'utf8'));
 const queuedId = (reply: string) => /queued as ([0-9A-Z]{18})/.exec(reply)?.[1];
 
 test('EHLO advertises SIZE, 8BITMIME, SMTPUTF8, PIPELINING and DSN (smtplib)', async () => {
@@ -151,7 +152,7 @@ test('250 is sent only once the envelope and the message are on disk', async () 
   const c = await rawClient(sb.socket, (reply) => {
     // runs in the same tick as the reply arrives: nothing can be written meanwhile by us
     const id = queuedId(reply);
-    if (id) seen.push({ id, env: existsSync(join(sb.spool, 'incoming', `${id}.env`)), eml: existsSync(join(sb.spool, 'data', `${id}.eml`)) });
+    if (id) seen.push({ id, env: queuedEnvPath(sb, id) !== undefined, eml: existsSync(join(sb.spool, 'data', `${id}.eml`)) });
   });
   try {
     await c.replies(1);

@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } fro
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { newQueueId } from '../../src/spool/queue-id.js';
-import { sandbox, startDaemon, waitFor, type Sandbox } from '../helpers/env.js';
+import { sandbox, startDaemon, waitFor, type Sandbox, queuedIds, queuedEnvPath } from '../helpers/env.js';
 
 let sb: Sandbox;
 before(() => {
@@ -33,10 +33,10 @@ test('bad drop files are set aside, links are not followed, good ones are queued
   const d = await startDaemon(sb);
   try {
     await waitFor(() => readdirSync(md).length === 0, 10_000, 'maildrop emptied');
-    assert.ok(existsSync(join(sb.spool, 'incoming', `${good}.env`)));
+    assert.ok(queuedEnvPath(sb, good), 'the good drop file is queued');
     const corrupt = readdirSync(join(sb.spool, 'corrupt')).sort();
     assert.deepEqual(corrupt, [garbage, future, injected, link, 'not-an-id'].map((n) => `drop-${n}`).sort());
-    assert.equal(readdirSync(join(sb.spool, 'incoming')).length, 1);
+    assert.equal(queuedIds(sb).length, 1);
     for (const n of [garbage, future, injected, link]) assert.match(d.log(), new RegExp(`maildrop file moved to corrupt/ file=${n}`));
     assert.ok(!readFileSync(join(sb.spool, 'data', `${good}.eml`), 'utf8').includes('root:x:0'), 'the link was not followed');
   } finally {

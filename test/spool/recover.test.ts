@@ -63,7 +63,8 @@ test('the daemon repairs a crashed spool at start', async () => {
   assert.equal(await d.stop(), 0);
 
   // the good message is untouched
-  assert.ok(existsSync(join(s, 'incoming', `${good}.env`)));
+  // (the queue manager may already have moved it on: relay.mode is hold in the sandbox)
+  assert.ok(['incoming', 'hold'].some((st) => existsSync(join(s, st, `${good}.env`))));
   assert.ok(existsSync(eml(good)));
   // damaged envelopes: moved to corrupt/ with their data kept, and logged
   for (const [id, state] of [[futureVersion, 'deferred'], [brokenJson, 'incoming'], [noData, 'hold']] as const) {
