@@ -31,6 +31,13 @@ export interface DropEnvelope {
 export const DROP_TMP_SUFFIX = '.tmp';
 
 /**
+ * Room for the header lines mailroom itself adds (Received, Date, Message-ID,
+ * From) on top of maxMessageSize: the submitter's check and the daemon's
+ * check of a drop file use the same bound, so nothing accepted is refused later.
+ */
+export const ADDED_HEADERS_ROOM = 4096;
+
+/**
  * Writes a drop file durably: a temporary name, fsync, rename to the queue id,
  * then make the rename durable. The directory cannot be opened by users who may
  * not list it (mode 1733), so for them a second fsync of the file, which on

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { addressProblem } from '../message/address.js';
 import type { Logger } from '../shared/log.js';
 import { newEnvelope } from './envelope.js';
-import { DROP_TMP_SUFFIX, DropFormatError, parseDrop } from './maildrop.js';
+import { ADDED_HEADERS_ROOM, DROP_TMP_SUFFIX, DropFormatError, parseDrop } from './maildrop.js';
 import type { SpoolPaths } from './paths.js';
 import type { Publisher } from './publish.js';
 import { isQueueId, type QueueId } from './queue-id.js';
@@ -70,7 +70,7 @@ export function startPickup(paths: SpoolPaths, publisher: Publisher, log: Logger
         const why = typeof r?.address === 'string' ? addressProblem(r.address) : 'not a string';
         if (why) throw new DropFormatError(`bad recipient: ${why}`);
       }
-      if (drop.content.length > opts.maxMessageSize) throw new DropFormatError('message larger than maxMessageSize');
+      if (drop.content.length > opts.maxMessageSize + ADDED_HEADERS_ROOM) throw new DropFormatError('message larger than maxMessageSize');
     } catch (err) {
       return moveAside(name, (err as Error).message);
     }

@@ -8,7 +8,7 @@ import { addressesInHeader, hasNonAscii } from '../../message/address.js';
 import { encodeDisplayName, fieldValue, findFields, hasField, rfc5322Date, type HeaderField } from '../../message/headers.js';
 import { MAX_LINE, parseMessage, serializeMessage } from '../../message/normalize.js';
 import type { DsnNotify } from '../../spool/envelope.js';
-import type { DropEnvelope, DropRecipient } from '../../spool/maildrop.js';
+import { ADDED_HEADERS_ROOM, type DropEnvelope, type DropRecipient } from '../../spool/maildrop.js';
 import type { QueueId } from '../../spool/queue-id.js';
 import { cleanRecipient, cleanSender, uniqueRecipients } from '../sanitize.js';
 import { checkLocalRecipients } from '../../route/known-local.js';
@@ -93,6 +93,11 @@ export function composeSubmission(s: Submission): Composed {
     fields.push({ name: 'From', lines: [line] });
   }
   const content = serializeMessage([received, ...fields], msg.body);
+  // Line-ending repair and our header lines make the stored message larger than
+  // the input; the daemon checks the stored size against the same bound.
+  if (content.length > s.view.maxMessageSize + ADDED_HEADERS_ROOM) {
+    throw new MailroomError('MESSAGE_TOO_BIG', 'data', `message is ${content.length} bytes as stored; the limit is ${s.view.maxMessageSize} (maxMessageSize)`);
+  }
 
   const smtputf8 = hasNonAscii(sender) || recipients.some((r) => hasNonAscii(r.address)) || fields.some((f) => f.lines.some(hasNonAscii));
   const eightBit = msg.eightBit || smtputf8;
