@@ -15,7 +15,13 @@ export interface Received {
   rcpt_options: string[][];
   data: string;
   auth: string | null;
+  /** The AUTH mechanism the client used (null without AUTH). */
+  mechanism: string | null;
   tls: boolean;
+  /** Subject CN of a verified client certificate (--client-ca), else null. */
+  client_cert: string | null;
+  /** Arrival time (end of DATA), seconds since the epoch. */
+  time: number;
 }
 
 export interface SmartHost {

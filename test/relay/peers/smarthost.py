@@ -10,6 +10,12 @@ listening, appends one JSON line per accepted message to --out, and answers
   --fail-rcpt CODE    answer CODE at RCPT TO for every recipient
   --fail-first K      answer 451 at end of DATA for the first K messages
   --exclude MECH      do not offer this AUTH mechanism; repeatable
+  --implicit          with --cert/--key: TLS from the first byte (port 465 style),
+                      no STARTTLS
+  --client-ca FILE    with --cert/--key: ask for a client certificate (optional)
+                      and verify it against FILE; its subject CN is recorded
+Each record has: mail_from, rcpt_tos, mail_options, rcpt_options, data_b64,
+auth (the user), mechanism (the AUTH mechanism), tls, client_cert, time.
 """
 import argparse, base64, hashlib, hmac, json, os, signal, socket, ssl, sys, threading, time
 
@@ -28,6 +34,8 @@ p.add_argument('--reject', action='append', default=[])
 p.add_argument('--fail-rcpt', type=int)
 p.add_argument('--fail-first', type=int, default=0)
 p.add_argument('--exclude', action='append', default=[])
+p.add_argument('--implicit', action='store_true')
+p.add_argument('--client-ca')
 a = p.parse_args()
 
 users = dict(x.split(':', 1) for x in a.auth)
@@ -46,6 +54,7 @@ def valid_token(tok):
 def authenticator(server, session, envelope, mechanism, auth_data):
     if isinstance(auth_data, LoginPassword):
         ok = users.get(auth_data.login.decode()) == auth_data.password.decode()
+        session.mechanism = mechanism
         return AuthResult(success=ok, handled=False, auth_data=auth_data)
     return AuthResult(success=False, handled=False)
 
@@ -65,6 +74,9 @@ class Handler:
             n = state['data']
         if n <= a.fail_first:
             return '451 4.3.0 try again later (test smart host)'
+        ssl_obj = server.transport.get_extra_info('ssl_object') if server.transport else None
+        peer = ssl_obj.getpeercert() if ssl_obj is not None else None
+        cn = next((v for rdn in (peer or {}).get('subject', ()) for k, v in rdn if k == 'commonName'), None)
         rec = {
             'mail_from': envelope.mail_from,
             'rcpt_tos': envelope.rcpt_tos,
@@ -72,7 +84,9 @@ class Handler:
             'rcpt_options': envelope.rcpt_options,
             'data_b64': base64.b64encode(envelope.original_content or envelope.content).decode(),
             'auth': session.login_data.decode() if isinstance(session.login_data, bytes) else session.login_data,
-            'tls': session.ssl is not None,
+            'mechanism': getattr(session, 'mechanism', None),
+            'tls': session.ssl is not None or ssl_obj is not None,
+            'client_cert': cn,
             'time': time.time(),
         }
         with lock, open(a.out, 'a') as f:
@@ -89,6 +103,7 @@ class Handler:
         user, _, digest = resp.decode().partition(' ')
         pw = users.get(user)
         ok = pw is not None and hmac.compare_digest(hmac.new(pw.encode(), challenge, hashlib.md5).hexdigest(), digest)
+        server.session.mechanism = 'CRAM-MD5'
         return AuthResult(success=ok, auth_data=LoginPassword(user.encode(), b''), handled=False)
 
     async def _bearer(self, server, args, oauthbearer):
@@ -107,6 +122,7 @@ class Handler:
             user = next((f[5:] for f in fields if f.startswith('user=')), None)
         tok = next((f[len('auth=Bearer '):] for f in fields if f.startswith('auth=Bearer ')), '')
         if valid_token(tok):
+            server.session.mechanism = 'OAUTHBEARER' if oauthbearer else 'XOAUTH2'
             return AuthResult(success=True, auth_data=LoginPassword((user or '').encode(), b''), handled=False)
         err = base64.b64encode(json.dumps({'status': '401', 'schemes': 'bearer'}).encode()).decode()
         await server.push(f'334 {err}')
@@ -132,9 +148,15 @@ kw = {}
 if a.cert:
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ctx.load_cert_chain(a.cert, a.key)
-    kw.update(tls_context=ctx, require_starttls=True)
+    if a.client_ca:
+        ctx.verify_mode = ssl.CERT_OPTIONAL
+        ctx.load_verify_locations(a.client_ca)
+    if a.implicit:
+        kw.update(ssl_context=ctx)
+    else:
+        kw.update(tls_context=ctx, require_starttls=True)
 if users or a.tokens:
-    kw.update(auth_required=True, authenticator=authenticator, auth_require_tls=bool(a.cert))
+    kw.update(auth_required=True, authenticator=authenticator, auth_require_tls=bool(a.cert) and not a.implicit)
     kw.update(auth_exclude_mechanism=a.exclude + ([] if users else ['PLAIN', 'LOGIN', 'CRAM-MD5']))
 else:
     kw.update(auth_exclude_mechanism=['PLAIN', 'LOGIN', 'CRAM-MD5', 'XOAUTH2', 'OAUTHBEARER'])
