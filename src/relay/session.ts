@@ -78,8 +78,15 @@ export interface Session {
   close(): void;
 }
 
+/**
+ * Sessions are shared only between targets configured alike: a session opened
+ * without certificate verification, with another CA or client certificate,
+ * or authenticated another way must never carry mail for a stricter target.
+ */
 export function targetKey(t: Target): string {
-  return `${t.address ?? t.host}:${t.port}:${t.tls}:${t.auth?.user ?? ''}`;
+  const a = t.auth;
+  const auth = a ? [a.user, a.mechanisms?.join(',') ?? '', a.oauth2 ? `${a.oauth2.tokenUrl}|${a.oauth2.clientId}` : '', a.passwordFile ?? '', a.passwordEnv ?? ''].join('|') : '';
+  return JSON.stringify([t.address ?? t.host, t.host, t.port, t.tls, t.tlsVerify, t.ca ?? '', t.clientCert?.cert ?? '', t.clientCert?.key ?? '', auth]);
 }
 
 function tlsOptions(t: Target): Record<string, unknown> {
@@ -144,6 +151,9 @@ export async function openSession(t: Target, ctx: SessionContext): Promise<Sessi
       else resolve();
     });
   });
+  // No Nagle: the message and the final "." would otherwise wait ~40 ms for a
+  // delayed ACK (PEERS.md; msmtp and OpenSMTPD lose that per message).
+  (conn as any)._socket?.setNoDelay?.(true);
   const ip: string = (conn as any)._socket?.remoteAddress ?? t.address ?? t.host;
   const relay = `${t.host}[${ip.replace(/^::ffff:/, '')}]:${t.port}`;
   if (t.auth) {

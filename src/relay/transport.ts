@@ -45,7 +45,7 @@ async function tryTargets(pool: SessionPool, targets: Target[], job: RelayJob, l
       continue;
     }
     try {
-      if (limiter) await limiter.take(session.key);
+      if (limiter) await limiter.take(`${t.address ?? t.host}:${t.port}`); // per smart host, whatever its session options
       const results = await session.send({ sender: job.sender, recipients: remaining, message: job.message, ret: job.ret, envid: job.envid, eightBit: job.eightBit });
       const next: OutRecipient[] = [];
       for (const res of results) {
