@@ -31,7 +31,9 @@ async function startSink(): Promise<Sink> {
   let proc: ChildProcess;
   let name: string;
   if (existsSync(SMTP_SINK)) {
-    proc = spawn(SMTP_SINK, [`127.0.0.1:${port}`, '1000'], { stdio: 'ignore' });
+    // Unpacked from the .deb (not installed): its libraries are beside it; as root it needs -u.
+    const asRoot = process.getuid?.() === 0 ? ['-u', 'nobody'] : [];
+    proc = spawn(SMTP_SINK, [...asRoot, `127.0.0.1:${port}`, '1000'], { stdio: 'ignore', env: { ...process.env, LD_LIBRARY_PATH: '/opt/postfix-tools/usr/lib/postfix' } });
     name = 'Postfix smtp-sink';
   } else {
     const dir = mkdtempSync(join(tmpdir(), 'mailroom-sink-'));
@@ -54,7 +56,7 @@ async function startSink(): Promise<Sink> {
 function relaySandbox(port: number): Sandbox {
   const dir = mkdtempSync(join(tmpdir(), 'mailroom-bench-relay-'));
   const config = join(dir, 'mailroom.yaml');
-  writeFileSync(config, `hostname: bench.example\nspool: ${dir}/spool\nsocket: ${dir}/run/submit.sock\nlog: { level: warn }\nrelay:\n  mode: smarthost\n  concurrency: 16\n  retry: [1h]\n  smarthosts:\n    - { host: 127.0.0.1, port: ${port}, tls: none }\n`);
+  writeFileSync(config, `hostname: bench.example\nspool: ${dir}/spool\nsocket: ${dir}/run/submit.sock\nrelay:\n  mode: smarthost\n  concurrency: 16\n  retry: [1h]\n  smarthosts:\n    - { host: 127.0.0.1, port: ${port}, tls: none }\n`);
   return { dir, config, spool: join(dir, 'spool'), socket: join(dir, 'run/submit.sock'), control: join(dir, 'run/control.sock'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
@@ -83,6 +85,7 @@ export async function runRelayBench(opts: { messages?: number; latencySamples?: 
     await waitFor(() => queueSize(sb) === 0, 300_000, 'drained');
     const secs = Number(process.hrtime.bigint() - t0) / 1e9;
     rows.push({ what: `relay drain: ${n} queued messages to ${sink.name} (concurrency 16)`, result: `${Math.round(n / secs)} msgs/s`, target: '>= 1,500 msgs/s' });
+    await d.stop();
     // Latency: single messages with an idle daemon, from the start of the
     // submission to the final "." arriving at the receiving server.
     const timing = await startTimingSink();
@@ -113,7 +116,7 @@ export async function runRelayBench(opts: { messages?: number; latencySamples?: 
 }
 
 function writeFileSyncConfig(sb: Sandbox, port: number): string {
-  return `hostname: bench.example\nspool: ${sb.spool}\nsocket: ${sb.socket}\nlog: { level: warn }\nrelay:\n  mode: smarthost\n  concurrency: 16\n  retry: [1h]\n  smarthosts:\n    - { host: 127.0.0.1, port: ${port}, tls: none }\n`;
+  return `hostname: bench.example\nspool: ${sb.spool}\nsocket: ${sb.socket}\nrelay:\n  mode: smarthost\n  concurrency: 16\n  retry: [1h]\n  smarthosts:\n    - { host: 127.0.0.1, port: ${port}, tls: none }\n`;
 }
 
 function countDeferred(sb: Sandbox): number {

@@ -14,6 +14,7 @@ import { newEnvelope, type DsnNotify } from '../../spool/envelope.js';
 import type { Publisher } from '../../spool/publish.js';
 import { newQueueId } from '../../spool/queue-id.js';
 import { composeSubmission } from '../sendmail/compose.js';
+import { allowImmediateGreeting } from './greeting.js';
 import { isKnownLocalName, localNameOf } from '../../route/known-local.js';
 
 export interface SocketServer {
@@ -39,7 +40,9 @@ export async function startSocketServer(config: Config, publisher: Publisher, lo
   const view = submitViewOf(config);
   const lmtp = config.socket.lmtp;
   let sid = 0;
+  allowImmediateGreeting();
   const server = new SMTPServer({
+    ...({ noGreetingDelay: true } as object),
     lmtp,
     name: config.hostname,
     banner: 'mailroom',
@@ -51,6 +54,9 @@ export async function startSocketServer(config: Config, publisher: Publisher, lo
     logger: false,
     socketTimeout: 5 * 60_000,
     closeTimeout: 5000,
+    // A Unix socket has no peer address: without this smtp-server waits on a
+    // reverse lookup before its greeting.
+    disableReverseLookup: true,
     onConnect(session, cb) {
       (session as SMTPServerSession & { sid?: string }).sid = `L${(++sid).toString(36)}`;
       cb();
