@@ -57,6 +57,8 @@ export interface SendOptions {
   ret?: string | undefined;
   envid?: string | undefined;
   eightBit: boolean;
+  /** The message needs SMTPUTF8 (UTF-8 in an address or a header, RFC 6531/6532). */
+  smtputf8?: boolean | undefined;
 }
 
 export interface RcptResult {
@@ -224,6 +226,20 @@ async function sendOne(conn: SMTPConnection, rcpts: OutRecipient[], opts: SendOp
       reject(Object.assign(new Error(`delivery took longer than ${Math.round(budget / 1000)}s; abandoned`), { code: 'ETIMEDOUT' }));
     }, budget);
   });
+  // nodemailer asks for SMTPUTF8 only when an address is UTF-8; a message with
+  // UTF-8 in its header (RFC 6532) needs it as much, so add it to MAIL FROM.
+  const c = conn as any;
+  const addUtf8 = opts.smtputf8 === true && (c._supportedExtensions as string[] | undefined)?.includes('SMTPUTF8') === true;
+  if (addUtf8) {
+    const plain = c._sendCommand;
+    c._sendCommand = function (str: string, logStr?: string) {
+      if (/^MAIL FROM:/i.test(str) && !/ SMTPUTF8(\s|$)/i.test(str)) {
+        str += ' SMTPUTF8';
+        c._usingSmtpUtf8 = true;
+      }
+      return plain.call(c, str, logStr);
+    };
+  }
   try {
     const info = await Promise.race([promisify<any>((cb) => conn.send(envelope as never, opts.message, (err, i) => cb(err, i))), watchdog]);
     const rejected = new Map<string, RcptResult>();
@@ -234,7 +250,8 @@ async function sendOne(conn: SMTPConnection, rcpts: OutRecipient[], opts: SendOp
     const reply = String(info.response ?? '250 OK').replace(/\s+/g, ' ').trim();
     const accepted = new Set<string>(info.accepted ?? []);
     // LMTP gives one reply per recipient; nodemailer files failures in rejectedErrors.
-    await promisify<boolean>((cb) => conn.reset((err, ok) => cb(err, ok))).catch(() => undefined);
+    // After a completed transaction the server is ready for the next MAIL FROM
+    // (RFC 5321 §4.1.4): no RSET, one round trip less per message.
     return rcpts.map((r) => rejected.get(r.address) ?? (accepted.has(r.address) ? { address: r.address, ok: true, temporary: false, reply } : { address: r.address, ok: false, temporary: true, reply: 'no reply for this recipient' }));
   } catch (err: any) {
     const perRcpt = new Map<string, RcptResult>();
@@ -249,5 +266,6 @@ async function sendOne(conn: SMTPConnection, rcpts: OutRecipient[], opts: SendOp
     return rcpts.map((r) => perRcpt.get(r.address) ?? { address: r.address, ok: false, temporary: f.temporary, reply: f.reply });
   } finally {
     clearTimeout(timer);
+    if (addUtf8) delete c._sendCommand;
   }
 }

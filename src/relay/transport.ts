@@ -18,6 +18,7 @@ export interface RelayJob {
   ret?: string | undefined;
   envid?: string | undefined;
   eightBit: boolean;
+  smtputf8?: boolean | undefined;
 }
 
 export interface RelayResult {
@@ -46,7 +47,7 @@ async function tryTargets(pool: SessionPool, targets: Target[], job: RelayJob, l
     }
     try {
       if (limiter) await limiter.take(`${t.address ?? t.host}:${t.port}`); // per smart host, whatever its session options
-      const results = await session.send({ sender: job.sender, recipients: remaining, message: job.message, ret: job.ret, envid: job.envid, eightBit: job.eightBit });
+      const results = await session.send({ sender: job.sender, recipients: remaining, message: job.message, ret: job.ret, envid: job.envid, eightBit: job.eightBit, smtputf8: job.smtputf8 });
       const next: OutRecipient[] = [];
       for (const res of results) {
         const r = remaining.find((x) => x.address === res.address)!;

@@ -178,6 +178,7 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
       ret: env.dsn.ret,
       envid: env.dsn.envid,
       eightBit: env.body === '8BITMIME',
+      smtputf8: env.smtputf8,
     });
     const apply = (results: RelayResult[], list: Recipient[]) => {
       for (const res of results) {

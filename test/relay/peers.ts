@@ -14,6 +14,8 @@ export interface Received {
   mail_options: string[];
   rcpt_options: string[][];
   data: string;
+  /** The message exactly as received (DATA content, dot-unstuffed). */
+  raw: Buffer;
   auth: string | null;
   /** The AUTH mechanism the client used (null without AUTH). */
   mechanism: string | null;
@@ -64,7 +66,8 @@ export async function startSmartHost(dir: string, name: string, args: string[] =
             .filter(Boolean)
             .map((l) => {
               const r = JSON.parse(l);
-              return { ...r, data: Buffer.from(r.data_b64, 'base64').toString('utf8') };
+              const raw = Buffer.from(r.data_b64, 'base64');
+              return { ...r, data: raw.toString('utf8'), raw };
             })
         : [],
     stop: async () => {
