@@ -1,7 +1,8 @@
 // Message sizes as POP3 announces them: octets with CRLF line endings.
-// Our delivery stores CRLF, so `,S=` in the name is already that size (and
-// Dovecot's `,W=` always is). Files without either are scanned once and the
-// result cached by (path, inode, size, mtime), so a listing never rereads them.
+// Dovecot's `,W=` in the name is that size. `,S=` is only the file's size:
+// local delivery (ours, maildrop, Dovecot) stores LF line ends, so a file with
+// S= alone or no hint is scanned once and the result cached by (path, inode,
+// size, mtime), so a listing never rereads it.
 import { promises as fsp } from 'node:fs';
 import type { MaildirName } from './names.js';
 
@@ -40,7 +41,6 @@ async function scanFile(path: string): Promise<number> {
 /** The CRLF size of a message file; rejects with ENOENT when the file is gone. */
 export async function wireSizeOf(path: string, name: Pick<MaildirName, 'base' | 'sizeHint' | 'wireSizeHint'>): Promise<number> {
   if (name.wireSizeHint !== undefined) return name.wireSizeHint;
-  if (name.sizeHint !== undefined) return name.sizeHint;
   const st = await fsp.stat(path);
   const key = `${st.ino}:${st.size}:${st.mtimeMs}`;
   const hit = cache.get(name.base);
