@@ -29,7 +29,7 @@ export function createRelayService(config: Config, log: Logger): RelayService {
         return t;
       },
     },
-    { maxPerKey: Math.min(config.relay.concurrency, 4), idleMs: 5000, maxUses: 1000 },
+    { maxPerKey: Math.min(config.relay.concurrency, 8), idleMs: 5000, maxUses: 1000 },
   );
   const resolver = createResolver(config.relay.mx.dns);
   const limiter = config.relay.rateLimit ? new RateLimiter(config.relay.rateLimit.messages, config.relay.rateLimit.per) : undefined;

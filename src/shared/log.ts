@@ -27,7 +27,27 @@ export function formatFields(fields: Fields | undefined): string {
   return out;
 }
 
-export function createLogger(level: LogLevel = 'info', write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
+/**
+ * Writes log lines to stderr, gathering the lines of one event-loop turn into
+ * one write (stderr to a pipe or journald is a synchronous write(2) per call;
+ * under load the daemon logs several lines per message). Pending lines are
+ * written before the process exits.
+ */
+function bufferedStderr(): (line: string) => void {
+  let pending: string[] = [];
+  const flush = () => {
+    if (pending.length === 0) return;
+    const text = pending.join('');
+    pending = [];
+    process.stderr.write(text);
+  };
+  process.on('exit', flush);
+  return (line) => {
+    if (pending.push(line) === 1) setImmediate(flush);
+  };
+}
+
+export function createLogger(level: LogLevel = 'info', write: (line: string) => void = bufferedStderr()): Logger {
   const min = order[level];
   const emit = (lv: LogLevel, text: string) => {
     if (order[lv] < min) return;

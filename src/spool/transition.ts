@@ -51,7 +51,17 @@ export async function rewriteEnvelope(paths: SpoolPaths, state: QueueState, env:
 
 /** Removes a message: the envelope first (it then no longer exists for scans), then the data. */
 export async function removeMessage(paths: SpoolPaths, id: QueueId, state: EnvelopeDir): Promise<void> {
-  await fsp.rm(paths.env(state, id), { force: true });
-  await fsyncDir(paths.dir(state));
-  await fsp.rm(paths.eml(id), { force: true });
+  // No directory fsync: a removal lost in a power cut only means the message
+  // is delivered once more (as Postfix, which does not fsync deletions either);
+  // a killed process cannot lose it, the unlink is already in the kernel.
+  await unlinkIfThere(paths.env(state, id));
+  await unlinkIfThere(paths.eml(id));
+}
+
+async function unlinkIfThere(path: string): Promise<void> {
+  try {
+    await fsp.unlink(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
 }

@@ -37,7 +37,8 @@ test('bad drop files are set aside, links are not followed, good ones are queued
     const corrupt = readdirSync(join(sb.spool, 'corrupt')).sort();
     assert.deepEqual(corrupt, [garbage, future, injected, link, 'not-an-id'].map((n) => `drop-${n}`).sort());
     assert.equal(queuedIds(sb).length, 1);
-    for (const n of [garbage, future, injected, link]) assert.match(d.log(), new RegExp(`maildrop file moved to corrupt/ file=${n}`));
+    // log lines are written at the end of the daemon's event-loop turn
+    await waitFor(() => [garbage, future, injected, link].every((n) => d.log().includes(`maildrop file moved to corrupt/ file=${n}`)), 5000, 'log lines');
     assert.ok(!readFileSync(join(sb.spool, 'data', `${good}.eml`), 'utf8').includes('root:x:0'), 'the link was not followed');
   } finally {
     assert.equal(await d.stop(), 0);
