@@ -62,7 +62,7 @@ test('relay.delayWarning: one "delayed" DSN reaches the sender; the message stay
   configure(sb, `  retry: [1s]\n  delayWarning: 1s\n  smarthosts:\n    - { host: 127.0.0.1, port: ${h.port}, tls: none }\n`);
   const d = await daemon(sb);
   assert.equal((await sendmail(sb, ['-i', '-f', 'alice@example.org', 'bob@example.net'], 'Subject: slow one\nMessage-ID: <slow@example.org>\n\nb\n')).code, 0);
-  const [, id] = await waitLog(d, /(\S+): queued from=<alice@example\.org>/, 'queued');
+  const [, id] = await waitLog(d, /(\S+): queued from=<alice@example\.org> size=\d+ nrcpt=1 via=sendmail /, 'queued');
   await waitLog(d, new RegExp(`${id}: deferred to=<bob@example\\.net> relay=127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:${h.port} tls=no delay=\\S+ attempt=1 reply="451 4\\.1\\.1 <bob@example\\.net> refused`), 'first deferral');
   await waitLog(d, new RegExp(`${id}: deferred nrcpt=1 attempt=1 next=\\+1s`), 'retry time in the log');
   await waitFor(() => h.received().length >= 1, 10_000, 'the delay DSN');
@@ -155,7 +155,7 @@ test('sendmail -qI ID, -qR SITE, mailroom queue flush ID and sendmail -q retry o
   await settle();
   assert.equal(h.received().length, 4, 'each delivered once');
   for (const [rcpt, id] of Object.entries(ids)) {
+    await waitLog(d, new RegExp(`${id}: removed`), `removal of ${id}`);
     assert.match(d.log(), new RegExp(`${id}: sent to=<${rcpt.replace('.', '\\.')}> relay=127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:${port} tls=no .*attempt=2 reply="250 2\\.0\\.0 OK: stored"`));
-    assert.match(d.log(), new RegExp(`${id}: removed`));
   }
 });

@@ -162,7 +162,7 @@ else:
     kw.update(auth_exclude_mechanism=['PLAIN', 'LOGIN', 'CRAM-MD5', 'XOAUTH2', 'OAUTHBEARER'])
 
 
-ctl = Controller(Handler(), hostname=a.host, port=a.port, **kw)
+ctl = Controller(Handler(), hostname=a.host, port=a.port, ready_timeout=15, **kw)
 ctl.start()
 print(f'READY {a.port}', flush=True)
 stop = threading.Event()
