@@ -15,9 +15,13 @@ export type ErrorKind =
   | 'config' // bad configuration (EX_CONFIG)
   | 'internal'; // a bug (EX_SOFTWARE)
 
+/** Marks our errors across module copies (the bundled sendmail fast path and its lazily loaded modes each have one). */
+const BRAND = Symbol.for('mailroom.error');
+
 export class MailroomError extends Error {
   readonly code: string;
   readonly kind: ErrorKind;
+  readonly [BRAND] = true;
   constructor(code: string, kind: ErrorKind, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'MailroomError';
@@ -73,5 +77,5 @@ export function spoolError(action: string, err: unknown): MailroomError {
 }
 
 export function isMailroomError(err: unknown): err is MailroomError {
-  return err instanceof MailroomError;
+  return err instanceof MailroomError || (typeof err === 'object' && err !== null && (err as { [BRAND]?: boolean })[BRAND] === true);
 }
