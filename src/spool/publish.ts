@@ -1,8 +1,12 @@
-// The one way a message becomes part of the queue. Both files are written to tmp/
-// and fsynced, then data/<id>.eml is renamed into place, data/ fsynced, then
-// incoming/<id>.env renamed and incoming/ fsynced. Only then is the caller told
-// "accepted". Concurrent publishes are committed as a group: one pair of
-// directory fsyncs for the whole batch (group commit), never fewer file fsyncs.
+// The one way a message becomes part of the queue. The message is written as
+// data/<id>.eml (a new name, O_EXCL) and its envelope to tmp/, both fsynced;
+// then the envelope is renamed into incoming/ and data/ and incoming/ are
+// fsynced together. Only then is the caller told "accepted". Scanners look
+// only at envelopes, so data without an envelope is never seen (and is removed
+// at the next start); an envelope is never renamed before its data is fsynced.
+// Concurrent publishes are committed as a group: one pair of directory fsyncs
+// for the whole batch (group commit), never fewer file fsyncs. Two rounds of
+// fsyncs per batch: the files, then the two directories.
 import { promises as fsp } from 'node:fs';
 import { spoolError } from '../shared/errors.js';
 import { serializeEnvelope, type Envelope } from './envelope.js';
@@ -14,7 +18,7 @@ interface Pending {
   content: Buffer;
   resolve: () => void;
   reject: (err: unknown) => void;
-  tmpEml?: string;
+  eml?: string;
   tmpEnv?: string;
 }
 
@@ -30,9 +34,9 @@ export function createPublisher(paths: SpoolPaths): Publisher {
   let running: Promise<void> | null = null;
 
   async function stage(p: Pending): Promise<void> {
-    p.tmpEml = tmpName(paths.tmp, `${p.env.id}.eml`);
+    p.eml = paths.eml(p.env.id);
     p.tmpEnv = tmpName(paths.tmp, `${p.env.id}.env`);
-    await Promise.all([writeFileSynced(p.tmpEml, p.content), writeFileSynced(p.tmpEnv, serializeEnvelope(p.env))]);
+    await Promise.all([writeFileSynced(p.eml, p.content), writeFileSynced(p.tmpEnv, serializeEnvelope(p.env))]);
   }
 
   // Never throws: a failed clean-up must not turn one refused message into a
@@ -43,7 +47,7 @@ export function createPublisher(paths: SpoolPaths): Publisher {
   }
 
   async function cleanup(p: Pending): Promise<void> {
-    await Promise.all([p.tmpEml, p.tmpEnv].map((f) => (f ? removeQuietly(f) : undefined)));
+    await Promise.all([p.eml, p.tmpEnv].map((f) => (f ? removeQuietly(f) : undefined)));
   }
 
   async function commit(batch: Pending[]): Promise<void> {
@@ -61,19 +65,17 @@ export function createPublisher(paths: SpoolPaths): Publisher {
     );
     if (staged.length === 0) return;
     try {
-      await Promise.all(staged.map((p) => fsp.rename(p.tmpEml!, paths.eml(p.env.id))));
-      await fsyncDir(paths.data);
       await Promise.all(staged.map((p) => fsp.rename(p.tmpEnv!, paths.env('incoming', p.env.id))));
-      await fsyncDir(paths.dir('incoming'));
+      await Promise.all([fsyncDir(paths.data), fsyncDir(paths.dir('incoming'))]);
     } catch (err) {
       // A batch that failed half-way may leave visible messages whose senders are
       // told to retry: at worst a duplicate, never a loss.
       await Promise.all(
         staged.map(async (p) => {
-          await cleanup(p);
           // Data whose envelope did not land was never accepted: do not leave it in data/.
           const landed = await fsp.access(paths.env('incoming', p.env.id)).then(() => true, () => false);
-          if (!landed) await removeQuietly(paths.eml(p.env.id));
+          if (landed) await removeQuietly(p.tmpEnv!);
+          else await cleanup(p);
         }),
       );
       const e = spoolError('committing to the spool', err);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { BIN, run, sandbox, sendmail, smtpDialog, startDaemon, waitFor, type Sandbox } from '../helpers/env.js';
+import { BIN, run, sandbox, sendmail, smtpDialog, startDaemon, waitFor, type Sandbox, queuedIds, queuedEnvPath } from '../helpers/env.js';
 
 let sb: Sandbox;
 before(() => {
@@ -34,15 +34,15 @@ test('mail submitted while the daemon is down waits in maildrop/ and is queued a
   assert.deepEqual(readdirSync(join(sb.spool, 'incoming')), []);
   const d = await startDaemon(sb);
   try {
-    await waitFor(() => readdirSync(join(sb.spool, 'incoming')).length === 1, 5000, 'pickup at start');
-    const id = readdirSync(join(sb.spool, 'incoming'))[0]!.slice(0, -4);
+    await waitFor(() => queuedIds(sb).length === 1, 5000, 'pickup at start');
+    const id = queuedIds(sb)[0]!;
     assert.equal(id, drops[0], 'queued under the id it was dropped with');
     assert.deepEqual(readdirSync(join(sb.spool, 'maildrop')), []);
-    const env = JSON.parse(readFileSync(join(sb.spool, 'incoming', `${id}.env`), 'utf8'));
+    const env = JSON.parse(readFileSync(queuedEnvPath(sb, id)!, 'utf8'));
     assert.equal(env.sender, 'down@example.org');
     assert.equal(env.source, 'sendmail');
     assert.equal(env.user, 'root');
-    assert.match(d.log(), new RegExp(`${id}: queued from=<down@example.org>`));
+    await waitFor(() => new RegExp(`${id}: queued from=<down@example.org>`).test(d.log()), 5000, 'queued log line');
   } finally {
     assert.equal(await d.stop(), 0);
   }
@@ -111,7 +111,7 @@ test('SIGTERM during a transaction: the client may finish it, gets its 250, and 
     const [done] = await c.replies(1);
     assert.match(done!, /^250 .*queued as/);
     const id = /queued as ([0-9A-Z]{18})/.exec(done!)![1]!;
-    assert.ok(existsSync(join(sb.spool, 'incoming', `${id}.env`)));
+    assert.ok(queuedEnvPath(sb, id), 'queued');
   } finally {
     c.close();
   }

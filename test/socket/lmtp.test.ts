@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { run, sandbox, startDaemon, type DaemonProc, type Sandbox } from '../helpers/env.js';
+import { run, sandbox, startDaemon, type DaemonProc, type Sandbox, queuedIds, queuedEnvPath } from '../helpers/env.js';
 import { PYTHON, rawClient } from './client.js';
 
 let sb: Sandbox;
@@ -51,7 +51,7 @@ print(json.dumps(out))
   assert.ok(ids[0], JSON.stringify(out.replies));
   assert.equal(ids[0], ids[1], 'one queued message for both recipients');
   assert.notEqual(out.ehlo_in_lmtp, 250, 'EHLO is not LMTP');
-  const env = JSON.parse(readFileSync(join(sb.spool, 'incoming', `${ids[0]}.env`), 'utf8'));
+  const env = JSON.parse(readFileSync(queuedEnvPath(sb, ids[0]!)!, 'utf8'));
   assert.deepEqual(env.recipients.map((x: { address: string }) => x.address), ['bob@example.net', 'carol@example.org']);
   assert.match(readFileSync(join(sb.spool, 'data', `${ids[0]}.eml`), 'utf8'), /^Received: from lmtp\.example by test\.example \(mailroom\) with LMTP\r\n/);
 });
@@ -81,7 +81,7 @@ test('LMTP over a raw client: refused recipients get no reply after DATA', async
 test('LMTP with an unwritable spool: a 4xx for each recipient, nothing queued', async () => {
   const { readdirSync, renameSync, rmSync, writeFileSync } = await import('node:fs');
   const tmp = join(sb.spool, 'tmp');
-  const before = readdirSync(join(sb.spool, 'incoming')).sort();
+  const before = queuedIds(sb);
   renameSync(tmp, `${tmp}.away`);
   writeFileSync(tmp, 'not a directory');
   const c = await rawClient(sb.socket);
@@ -97,6 +97,6 @@ test('LMTP with an unwritable spool: a 4xx for each recipient, nothing queued', 
     rmSync(tmp);
     renameSync(`${tmp}.away`, tmp);
   }
-  assert.deepEqual(readdirSync(join(sb.spool, 'incoming')).sort(), before);
+  assert.deepEqual(queuedIds(sb), before);
   assert.deepEqual(readdirSync(tmp), []);
 });
