@@ -31,7 +31,10 @@ async function probe(config: Config, t: Target): Promise<string | undefined> {
 
 async function describeRemote(config: Config, address: string, sender: string, connect: boolean, out: string[]): Promise<boolean> {
   let ok = true;
-  if (config.relay.mode === 'hold') out.push(`    held in the queue (relay.mode: hold) until released`);
+  if (config.relay.mode === 'hold') {
+    out.push(`    held in the queue (relay.mode: hold) until released with mode smarthost or mx`);
+    return true;
+  }
   if (config.relay.mode === 'none') {
     out.push(`    undeliverable: relay.mode is none`);
     return false;

@@ -43,7 +43,10 @@ const oauth2 = z
     refreshTokenFile: path,
     scope: z.string().optional(),
   })
-  .strict();
+  .strict()
+  .refine((o) => [o.clientSecret, o.clientSecretFile, o.clientSecretEnv].filter((x) => x !== undefined).length === 1, {
+    message: 'give exactly one of clientSecretFile, clientSecretEnv or clientSecret',
+  });
 
 const auth = z
   .object({

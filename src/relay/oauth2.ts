@@ -27,6 +27,8 @@ export class OAuth2Tokens {
   private token: string | undefined;
   private expiresAt = 0;
   private inflight: Promise<string> | undefined;
+  /** A rotated refresh token that could not be written to its file yet. */
+  private rotated: string | undefined;
 
   constructor(
     private cfg: OAuth2Config,
@@ -47,7 +49,7 @@ export class OAuth2Tokens {
   }
 
   private async refresh(): Promise<string> {
-    const refreshToken = readFileSync(this.cfg.refreshTokenFile, 'utf8').trim();
+    const refreshToken = this.rotated ?? readFileSync(this.cfg.refreshTokenFile, 'utf8').trim();
     const secret = readSecret({ password: this.cfg.clientSecret, passwordFile: this.cfg.clientSecretFile, passwordEnv: this.cfg.clientSecretEnv }, 'oauth2 client secret');
     const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: this.cfg.clientId, client_secret: secret });
     if (this.cfg.scope) body.set('scope', this.cfg.scope);
@@ -64,8 +66,16 @@ export class OAuth2Tokens {
     this.token = json.access_token;
     this.expiresAt = this.now() + Math.max(0, (json.expires_in ?? 3600) * 1000 - EARLY_MS);
     if (json.refresh_token && json.refresh_token !== refreshToken) {
-      await replaceFileAtomic(this.cfg.refreshTokenFile, json.refresh_token + '\n', dirname(this.cfg.refreshTokenFile), 0o600);
-      this.log.info('oauth2 refresh token rotated and stored', { file: this.cfg.refreshTokenFile });
+      this.rotated = json.refresh_token;
+      try {
+        await replaceFileAtomic(this.cfg.refreshTokenFile, json.refresh_token + '\n', dirname(this.cfg.refreshTokenFile), 0o600);
+        this.rotated = undefined;
+        this.log.info('oauth2 refresh token rotated and stored', { file: this.cfg.refreshTokenFile });
+      } catch (err) {
+        // The old refresh token may already be revoked: keep the new one in memory
+        // (used for the next refresh) and say loudly that the file is stale.
+        this.log.error('oauth2 refresh token rotated but could not be stored; fix the file permissions', { file: this.cfg.refreshTokenFile, error: (err as NodeJS.ErrnoException).code ?? 'error' });
+      }
     }
     this.log.debug('oauth2 access token obtained', { expiresIn: json.expires_in });
     return this.token;

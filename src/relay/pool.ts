@@ -1,5 +1,5 @@
 // Reuse of SMTP sessions: several messages to the same host go over one
-// connection (RSET between them), with at most `maxPerKey` connections per
+// connection (one transaction after another), with at most `maxPerKey` connections per
 // destination and idle sessions closed after a few seconds.
 import { openSession, targetKey, type Session, type SessionContext, type Target } from './session.js';
 

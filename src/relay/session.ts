@@ -1,7 +1,7 @@
 // One SMTP session to one host (nodemailer's SMTPConnection): connect, TLS as
 // the target requires, AUTH when configured — failing closed: if TLS or AUTH
 // is configured and cannot be used, the session fails and nothing is sent.
-// A session carries several messages (RSET between them).
+// A session carries several messages, one transaction after another.
 import { readFileSync } from 'node:fs';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { Logger } from '../shared/log.js';
@@ -159,7 +159,10 @@ export async function openSession(t: Target, ctx: SessionContext): Promise<Sessi
   const ip: string = (conn as any)._socket?.remoteAddress ?? t.address ?? t.host;
   const relay = `${t.host}[${ip.replace(/^::ffff:/, '')}]:${t.port}`;
   if (t.auth) {
-    const offered: string[] = ((conn as any)._supportedAuth ?? []) as string[];
+    // nodemailer lists only the mechanisms it implements; OAUTHBEARER (RFC 7628)
+    // is ours, so read the AUTH line of the EHLO reply as well.
+    const ehloAuth = /^250[ -]AUTH[ =](.*)$/im.exec(String(conn.lastServerResponse || ''))?.[1]?.toUpperCase().split(/\s+/) ?? [];
+    const offered: string[] = [...(((conn as any)._supportedAuth ?? []) as string[]), ...ehloAuth];
     let method: string | undefined;
     if (tokens) method = offered.includes('OAUTHBEARER') ? 'OAUTHBEARER' : 'XOAUTH2';
     else if (t.auth.mechanisms?.length) method = t.auth.mechanisms.find((m) => offered.includes(m)) ?? t.auth.mechanisms[0];

@@ -69,6 +69,7 @@ for (const mech of ['XOAUTH2', 'OAUTHBEARER'] as const) {
       throw new Error(`${e.message}\n${d.log()}`);
     });
     assert.equal(host.received()[0]!.auth, 'me@example.com');
+    assert.equal(host.received()[0]!.mechanism, mech, 'OAUTHBEARER when offered, else XOAUTH2');
     assert.equal(ep.calls.length, 1);
     assert.equal(readFileSync(join(sb.dir, 'refresh-token'), 'utf8').trim(), 'rt-1', 'rotated refresh token stored');
     await new Promise((r) => setTimeout(r, 1500));
