@@ -40,6 +40,8 @@ export interface QueueManagerDeps {
   relay: Deliverers;
   bouncer: Bouncer;
   local?: { router: LocalRouter; delivery: LocalDelivery } | undefined;
+  /** Messages handled at once when local delivery is on (default LOCAL_CONCURRENCY, at least relay.concurrency). */
+  localConcurrency?: number;
   now?: () => number;
 }
 
@@ -53,6 +55,13 @@ export interface QueueManager {
 
 const RESCAN_MS = 60_000;
 const BUSY_RETRY_MS = 3_000;
+/**
+ * Local delivery waits on fsync latency, not on a peer: many deliveries at
+ * once let the file system merge their fsyncs into one journal commit (and
+ * share the new/ directory fsyncs). Remote deliveries still take one of
+ * relay.concurrency slots, so a peer never sees more than that.
+ */
+const LOCAL_CONCURRENCY = 32;
 
 export function startQueueManager(d: QueueManagerDeps): QueueManager {
   const { config, paths, log } = d;
@@ -65,6 +74,22 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
   let closed = false;
   let idleResolve: (() => void) | undefined;
   const busyTimers = new Set<NodeJS.Timeout>();
+  const maxRunning = d.local ? Math.max(config.relay.concurrency, d.localConcurrency ?? LOCAL_CONCURRENCY) : config.relay.concurrency;
+  let relayBusy = 0;
+  const relayWaiters: (() => void)[] = [];
+  /** One of relay.concurrency slots for a message's remote recipients. */
+  const acquireRelay = (): Promise<void> => {
+    if (relayBusy < config.relay.concurrency) {
+      relayBusy++;
+      return Promise.resolve();
+    }
+    return new Promise((r) => relayWaiters.push(r));
+  };
+  const releaseRelay = (): void => {
+    const next = relayWaiters.shift();
+    if (next) next();
+    else relayBusy--;
+  };
 
   function enqueue(id: QueueId, force = false): void {
     if (closed || queued.has(id)) return;
@@ -74,7 +99,7 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
   }
 
   function pump(): void {
-    while (!closed && running.size < config.relay.concurrency && queue.length) {
+    while (!closed && running.size < maxRunning && queue.length) {
       const { id, force } = queue.shift()!;
       queued.delete(id);
       if (running.has(id)) continue;
@@ -230,7 +255,12 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
       if (d.local && !env.expanded) {
         const before = JSON.stringify(env.recipients);
         expandLocal(env, d.local.router);
-        if (JSON.stringify(env.recipients) !== before) await rewriteEnvelope(paths, state, env);
+        // The expansion goes to disk before a remote delivery (which may take long
+        // and shows in the queue listing meanwhile). When every recipient is local
+        // it is written with the results below (or the message is removed): a
+        // crash before that only expands the original recipients again.
+        const remoteLeft = env.recipients.some((r) => !r.dest && (r.status === 'pending' || r.status === 'deferred'));
+        if (remoteLeft && JSON.stringify(env.recipients) !== before) await rewriteEnvelope(paths, state, env);
         for (const r of env.recipients) if (r.status === 'failed' && r.attempts === 0) log.event(id, 'failed', { to: `<${r.address}>`, reply: r.lastError });
       }
       const startFailed = new Set(env.recipients.filter((r) => r.status === 'failed' && r.attempts > 0).map((r) => r.address));
@@ -247,7 +277,14 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
             record(r, 'failed', '550 5.7.1 relay.mode is none: mail to other domains is not sent');
             logResult(env, r, 'failed', r.lastError!, 'none', undefined);
           }
-        } else await deliverRemote(env, remoteR, message);
+        } else {
+          await acquireRelay();
+          try {
+            await deliverRemote(env, remoteR, message);
+          } finally {
+            releaseRelay();
+          }
+        }
       }
       // DSN for recipients that failed in this run (including unknown aliases).
       const failedNow = env.recipients.filter((r) => r.status === 'failed' && !startFailed.has(r.address));
