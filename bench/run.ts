@@ -4,8 +4,12 @@
 // Every loop is bounded in count and time; everything happens in temp dirs
 // that are removed at the end; the bench starts and stops its own daemon.
 //
-// Knobs (environment): BENCH_ONLY=startup,seq,socket,disk  BENCH_STARTUP_RUNS
-// BENCH_SEQ  BENCH_SOCKET  BENCH_CLIENTS  BENCH_DISK  BENCH_DAEMON_NODE_ARGS
+// Also: the relay's drain rate and latency (relay.ts), POP3 retrieval against
+// Dovecot (pop3.ts) and local delivery into Maildir (local.ts).
+//
+// Knobs (environment): BENCH_ONLY=startup,seq,socket,disk,relay,pop3,local
+// BENCH_STARTUP_RUNS BENCH_SEQ  BENCH_SOCKET  BENCH_CLIENTS  BENCH_DISK  BENCH_RELAY
+// BENCH_POP3  BENCH_LOCAL  BENCH_DAEMON_NODE_ARGS
 // (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")  BENCH_NO_WRITE=1.
 import { statfsSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release } from 'node:os';
@@ -16,12 +20,15 @@ import { measureSequentialSendmail, type SeqResult } from './sendmail-seq.js';
 import { measureSocket, type SocketResult } from './socket-load.js';
 import { describeStartup, measureStartup, type StartupResult } from './startup.js';
 import { ms, rate } from './stats.js';
+import { runLocalBench } from './local.js';
+import { runPop3Bench } from './pop3.js';
+import { runRelayBench } from './relay.js';
 
 const num = (name: string, dflt: number) => {
   const v = Number(process.env[name]);
   return Number.isFinite(v) && v > 0 ? v : dflt;
 };
-const only = new Set((process.env.BENCH_ONLY ?? 'startup,seq,socket,disk').split(',').map((s) => s.trim()));
+const only = new Set((process.env.BENCH_ONLY ?? 'startup,seq,socket,disk,relay,pop3,local').split(',').map((s) => s.trim()));
 
 const FS_TYPES: Record<number, string> = { 0xef53: 'ext4', 0x01021994: 'tmpfs', 0x58465342: 'xfs', 0x9123683e: 'btrfs', 0x794c7630: 'overlayfs', 0x2fc12fc1: 'zfs' };
 
@@ -94,6 +101,20 @@ async function main(): Promise<void> {
   } finally {
     box.remove();
   }
+  const later: Row[] = [];
+  if (only.has('relay')) {
+    process.stdout.write('relay: drain to a sink, then single-message latency ...\n');
+    later.push(...(await runRelayBench({ messages: num('BENCH_RELAY', 2000) })));
+  }
+  if (only.has('local')) {
+    process.stdout.write('local delivery into Maildir ...\n');
+    later.push(...(await runLocalBench()));
+  }
+  if (only.has('pop3')) {
+    process.stdout.write('POP3: UIDL + RETR of a mixed mailbox, mailroom and Dovecot ...\n');
+    later.push(...(await runPop3Bench({ messages: num('BENCH_POP3', 10000), log: (l) => process.stdout.write(`  ${l}\n`) })));
+  }
+  for (const r of later) process.stdout.write(`  ${r.what}: ${r.result}\n`);
 
   if (startup) {
     const s = describeStartup(startup);
@@ -109,6 +130,7 @@ async function main(): Promise<void> {
   }
   if (disk1) rows.push({ what: `disk: create+write+fsync+rename+dir fsync, 1 writer (${disk1.ops})`, result: rate((disk1.ops * 1000) / disk1.ms), target: 'ceiling' });
   if (diskN) rows.push({ what: `disk: the same, ${diskN.writers} writers (${diskN.ops})`, result: rate((diskN.ops * 1000) / diskN.ms), target: 'ceiling' });
+  rows.push(...later);
   if (sock && diskN) notes.push(`Socket submissions are ${(((sock.sent * 1000) / sock.ms) / ((diskN.ops * 1000) / diskN.ms)).toFixed(2)}× the ${diskN.writers}-writer disk rate; group commit shares each directory fsync among the messages of a batch.`);
 
   const table = ['| measurement | result | target |', '|---|---:|---|', ...rows.map((r) => `| ${r.what} | ${r.result} | ${r.target} |`)].join('\n');

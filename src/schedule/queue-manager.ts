@@ -318,7 +318,8 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
       const wait = nextAttemptDelay(config.relay.retry, attempts);
       const due = now() + wait;
       env.nextAttemptAt = new Date(due).toISOString();
-      if (config.relay.delayWarning !== undefined && !env.delayWarned && age >= config.relay.delayWarning) {
+      if (config.relay.delayWarning !== undefined && !env.delayWarned && env.source !== 'bounce' && age >= config.relay.delayWarning) {
+        // (no delay warnings about bounces: their sender is the null sender)
         env.delayWarned = true;
         await bounce(env, left, message, 'delayed');
       }
