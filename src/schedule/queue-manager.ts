@@ -290,8 +290,12 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
       const failedNow = env.recipients.filter((r) => r.status === 'failed' && !startFailed.has(r.address));
       if (failedNow.length) await bounce(env, failedNow, message, 'failed');
       if (held) {
-        env.nextAttemptAt = null;
-        await rewriteEnvelope(paths, state, env);
+        // Every recipient change above is already on disk; only a retry time
+        // needs clearing before the move (one rename, no rewrite, for new mail).
+        if (env.nextAttemptAt !== null) {
+          env.nextAttemptAt = null;
+          await rewriteEnvelope(paths, state, env);
+        }
         await moveEnvelope(paths, id, state, 'hold');
         log.event(id, 'held', { reason: 'relay.mode is hold', nrcpt: remoteR.length });
         return;

@@ -40,8 +40,7 @@ export async function mustLocate(paths: SpoolPaths, id: QueueId): Promise<Locate
 export async function moveEnvelope(paths: SpoolPaths, id: QueueId, from: EnvelopeDir, to: EnvelopeDir): Promise<void> {
   if (from === to) return;
   await fsp.rename(paths.env(from, id), paths.env(to, id));
-  await fsyncDir(paths.dir(to));
-  await fsyncDir(paths.dir(from));
+  await Promise.all([fsyncDir(paths.dir(to)), fsyncDir(paths.dir(from))]);
 }
 
 /** Rewrites the envelope in place (per-recipient results, next attempt). */
