@@ -7,18 +7,11 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mailroom, smtpDialog, startDaemon, waitFor, type Sandbox } from '../test/helpers/env.js';
+import { mailroom, smtpDialog, startDaemon, waitFor, type Sandbox, freePort } from '../test/helpers/env.js';
 import { idsIn, queueSize } from '../test/relay/sandbox.js';
 
 const SMTP_SINK = '/opt/postfix-tools/usr/sbin/smtp-sink';
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 interface Sink {
   port: number;

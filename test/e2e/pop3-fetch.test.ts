@@ -4,20 +4,12 @@
 // DELE + QUIT removes it from the Maildir.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BIN, queuedIds, run, sendmail, startDaemon, waitFor, type DaemonProc, type Sandbox } from '../helpers/env.js';
+import { BIN, queuedIds, run, sendmail, startDaemon, waitFor, type DaemonProc, type Sandbox, freePort } from '../helpers/env.js';
 import { python } from '../pop3/py.js';
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const p = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
-}
 
 const PASSWORD = 'pop pw ü';
 

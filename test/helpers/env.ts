@@ -2,7 +2,7 @@
 // and sockets; the real bin/ commands run as child processes; the real daemon.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -247,4 +247,13 @@ export function queuedIds(sb: Sandbox): string[] {
     if (existsSync(dir)) for (const f of readdirSync(dir)) if (f.endsWith('.env')) out.push(f.slice(0, -4));
   }
   return out.sort();
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago (for peers started on a chosen port). */
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
 }

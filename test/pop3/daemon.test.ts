@@ -1,22 +1,14 @@
 // The daemon serves POP3 when pop3.listen is set; UIDLs survive a restart.
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
-import { sandbox, startDaemon, type Sandbox } from '../helpers/env.js';
+import { sandbox, startDaemon, type Sandbox, freePort } from '../helpers/env.js';
 import { message, writeMaildir, writeUsersFile } from '../mailbox/fixture.js';
 import { python } from './py.js';
 
 let sb: Sandbox;
 let port: number;
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const p = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
-}
 
 before(async () => {
   port = await freePort();

@@ -4,10 +4,9 @@
 // `sendmail -q`, `-qI ID`, `-qR SITE` and `mailroom queue flush ID` retry
 // deferred mail now, and only the mail they name.
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { after, test } from 'node:test';
-import { mailroom, sendmail, smtpDialog, startDaemon, waitFor, type DaemonProc, type Sandbox } from '../helpers/env.js';
+import { mailroom, sendmail, smtpDialog, startDaemon, waitFor, type DaemonProc, type Sandbox, freePort } from '../helpers/env.js';
 import { startSmartHost, type SmartHost } from './peers.js';
 import { idsIn, relaySandbox } from './sandbox.js';
 
@@ -38,13 +37,6 @@ async function host(sb: Sandbox, name: string, args: string[] = []): Promise<Sma
   return h;
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** Waits for a daemon log line; on timeout the error carries the log's tail. */
 async function waitLog(d: DaemonProc, re: RegExp, what: string, ms = 10_000): Promise<RegExpExecArray> {

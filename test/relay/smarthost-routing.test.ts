@@ -1,10 +1,9 @@
 // Smart host selection: routes by sender, fallback from a refusing host to the
 // next, a host that is down then up, a host that never answers, capture mode.
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { after, test } from 'node:test';
-import { mailroom, sendmail, startDaemon, waitFor, type Sandbox } from '../helpers/env.js';
+import { mailroom, sendmail, startDaemon, waitFor, type Sandbox, freePort } from '../helpers/env.js';
 import { startSilent, startSmartHost } from './peers.js';
 import { idsIn, queueSize, relaySandbox } from './sandbox.js';
 
@@ -28,13 +27,6 @@ async function daemonFor(sb: Sandbox) {
 
 const hostYaml = (port: number, indent = '    ') => `${indent}- { host: 127.0.0.1, port: ${port}, tls: none }\n`;
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 test('routes choose smart hosts by envelope sender', async () => {
   const sb = relaySandbox(() => '');
