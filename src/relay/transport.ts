@@ -8,17 +8,11 @@ import { classifyError } from './classify.js';
 import { resolveMx } from './mx.js';
 import type { SessionPool } from './pool.js';
 import type { RateLimiter } from './rate-limit.js';
-import type { OutRecipient, Target } from './session.js';
+import type { OutRecipient, SendOptions, Target } from './session.js';
 
-export interface RelayJob {
+/** One message's remote recipients, as handed to a transport. */
+export interface RelayJob extends SendOptions {
   id: string;
-  sender: string;
-  recipients: OutRecipient[];
-  message: Buffer;
-  ret?: string | undefined;
-  envid?: string | undefined;
-  eightBit: boolean;
-  smtputf8?: boolean | undefined;
 }
 
 export interface RelayResult {
@@ -47,7 +41,7 @@ async function tryTargets(pool: SessionPool, targets: Target[], job: RelayJob, l
     }
     try {
       if (limiter) await limiter.take(`${t.address ?? t.host}:${t.port}`); // per smart host, whatever its session options
-      const results = await session.send({ sender: job.sender, recipients: remaining, message: job.message, ret: job.ret, envid: job.envid, eightBit: job.eightBit, smtputf8: job.smtputf8 });
+      const results = await session.send({ ...job, recipients: remaining });
       const next: OutRecipient[] = [];
       for (const res of results) {
         const r = remaining.find((x) => x.address === res.address)!;
