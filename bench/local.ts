@@ -9,12 +9,11 @@
 // Knobs (environment): BENCH_LOCAL (N), BENCH_LOCAL_CLIENTS (C),
 // BENCH_LOCAL_ENV (extra daemon environment, e.g. "UV_THREADPOOL_SIZE=16"),
 // BENCH_DAEMON_NODE_ARGS. Run alone: node dist/bench/local.js
-import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { sendControl } from '../src/shared/control.js';
-import { BIN, createBox, smallMessage, startDaemon, type BenchBox, type DaemonHandle } from './sandbox.js';
+import { createBox, smallMessage, startDaemon, type BenchBox } from './sandbox.js';
 import { expect, SmtpClient } from './smtp-client.js';
 import { rate, since, sleep } from './stats.js';
 
@@ -83,43 +82,6 @@ async function submit(socketPath: string, total: number, clients: number, deadli
   return accepted;
 }
 
-/**
- * The daemon as installed: bin/mailroom run as a program, so the environment
- * its first line sets (the libuv threadpool size) applies. With node
- * arguments (profiling) it runs under this node instead, as bench/sandbox.ts does.
- */
-async function startLauncher(box: BenchBox, nodeArgs: string[], env: NodeJS.ProcessEnv): Promise<DaemonHandle> {
-  if (nodeArgs.length) return startDaemon(box, nodeArgs, env);
-  const proc = spawn(join(BIN, 'mailroom'), ['daemon', '--foreground', '--config', box.config], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
-  let tail = '';
-  let started = false;
-  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  await new Promise<void>((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`daemon did not start in 15 s: ${tail}`)), 15_000);
-    proc.stderr!.on('data', (d: Buffer) => {
-      tail = (tail + d.toString('utf8')).slice(-4000);
-      if (!started && tail.includes('daemon started')) {
-        started = true;
-        clearTimeout(timer);
-        resolvePromise();
-      }
-    });
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      if (!started) reject(new Error(`daemon exited with ${code}: ${tail}`));
-    });
-  });
-  return {
-    pid: proc.pid!,
-    async stop() {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      proc.kill('SIGTERM');
-      const t = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(t);
-    },
-  };
-}
 
 /** CPU seconds (user + system) a process has used so far; NaN where /proc is missing. */
 function cpuSeconds(pid: number): number {
@@ -158,7 +120,7 @@ export async function runLocalBench(opts: LocalBenchOptions = {}): Promise<Row[]
       return 0;
     }
   };
-  const start = () => startLauncher(box, opts.daemonArgs ?? [], opts.daemonEnv ?? {});
+  const start = () => startDaemon(box, opts.daemonArgs ?? [], opts.daemonEnv ?? {});
   try {
     // 1. Submit -> Maildir: the socket accepts (two fsync rounds into the
     // spool) while the queue manager delivers (two more into the Maildir).

@@ -59,7 +59,9 @@ export interface DaemonHandle {
 export async function startDaemon(box: BenchBox, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<DaemonHandle> {
   const proc: ChildProcess = spawn(process.execPath, [...extraArgs, join(BIN, 'mailroom'), 'daemon', '--foreground', '--config', box.config], {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, ...env },
+    // node is started directly (to pass node options), so the threadpool size
+    // that bin/mailroom's shebang sets is given here.
+    env: { UV_THREADPOOL_SIZE: '16', ...process.env, ...env },
   });
   let tail = '';
   let started = false;
