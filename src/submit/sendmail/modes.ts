@@ -60,7 +60,9 @@ export async function verifyRecipients(o: SendmailOptions): Promise<number> {
       }
       const dests = router.resolve(addr);
       const bad = dests.filter((d) => d.kind === 'unknown');
-      const parts = dests.map((d) => (d.kind === 'remote' ? `${d.address} -> ${describeRoute(routeRecipient(config, d.address, o.from ?? ''))}` : describeDestination(d)));
+      const parts = dests.map((d) =>
+        d.kind === 'remote' ? `${d.address} -> ${describeRoute(routeRecipient(config, d.address, o.from ?? ''))}` : d.kind === 'unknown' ? `${d.address}: ${d.reason}` : describeDestination(d),
+      );
       process.stdout.write(`${addr}... ${bad.length === dests.length ? 'undeliverable' : 'deliverable'}: ${parts.join('; ')}\n`);
       if (bad.length === dests.length && code === 0) code = 67;
     } catch (err) {
