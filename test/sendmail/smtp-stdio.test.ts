@@ -239,3 +239,11 @@ describe('-bs as Symfony Mailer speaks it', () => {
     assert.deepEqual(maildropNames(sb), []);
   });
 });
+
+test('-bs: a command line that never ends closes the session with 421 instead of growing', async () => {
+  const sb = box();
+  const r = await run(join(BIN, 'sendmail'), ['-C', sb.config, '-bs'], 'EHLO client.example\r\n' + 'a'.repeat(20_000));
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /\r\n421 4\.7\.0 Line too long/);
+  assert.deepEqual(maildropNames(sb), []);
+});

@@ -43,6 +43,11 @@ class StdioSession {
   private helo: string | undefined;
   private esmtp = false;
   private data: Buffer[] | null = null;
+
+  /** The longest line we wait for: a command line, or a line of message data. */
+  get maxLine(): number {
+    return this.data ? this.view.maxMessageSize * 2 + 1024 : 4096;
+  }
   private dataSize = 0;
   private out: string[] = [];
 
@@ -247,6 +252,12 @@ export async function runSmtpOnStdio(o: SendmailOptions): Promise<number> {
         session.flush();
         return 0;
       }
+    }
+    if (pending.length > session.maxLine) {
+      // A line that never ends would otherwise grow without bound.
+      session.reply('421 4.7.0 Line too long, closing the session');
+      session.flush();
+      return 0;
     }
     session.flush(); // answer a pipelined group at once
   }
