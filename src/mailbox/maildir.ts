@@ -29,10 +29,17 @@ async function readdirOrEmpty(dir: string): Promise<string[]> {
 }
 
 /** Delivery order: the leading time stamp of the name, then the name itself. */
+/** Microseconds from a "<secs>.M<usec>P..." name (the Maildir spec's unique part), else 0. */
+function usecOf(base: string): number {
+  const m = /^\d+\.(?:[^.]*_)?M(\d+)/.exec(base);
+  return m ? Number(m[1]) : 0;
+}
+
+/** Delivery order: seconds, then the microseconds (numerically: M99 before M100), then the name. */
 function compareBases(a: string, b: string): number {
   const ta = parseInt(a, 10) || 0;
   const tb = parseInt(b, 10) || 0;
-  return ta - tb || (a < b ? -1 : a > b ? 1 : 0);
+  return ta - tb || usecOf(a) - usecOf(b) || (a < b ? -1 : a > b ? 1 : 0);
 }
 
 export class Maildir implements MailboxStore {

@@ -129,3 +129,19 @@ describe('mailroom mail (console)', () => {
     assert.equal(missing.code, 66);
   });
 });
+
+it('messages delivered within one second are listed in delivery order (microseconds compared as numbers)', async () => {
+  const { mkdirSync } = await import('node:fs');
+  const { Maildir } = await import('../../src/mailbox/maildir.js');
+  const dir = mkdtempSync(join(tmpdir(), 'mailroom-order-'));
+  try {
+    for (const d of ['new', 'cur', 'tmp']) mkdirSync(join(dir, d));
+    // M98765 was delivered before M123456 in the same second.
+    writeFileSync(join(dir, 'new', '1764220000.M123456P10Q2.host,S=6'), 'later\n');
+    writeFileSync(join(dir, 'new', '1764220000.M98765P10Q1.host,S=6'), 'first\n');
+    const list = await new Maildir(dir).list();
+    assert.deepEqual(list.map((m) => m.uidl.split('.')[1]), ['M98765P10Q1', 'M123456P10Q2']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
