@@ -191,7 +191,7 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
   function logResult(env: Envelope, r: Recipient, status: string, reply: string, relay: string, tls: boolean | undefined): void {
     const delay = formatDuration(now() - Date.parse(env.createdAt));
     const name = status === 'delivered' ? 'sent' : status === 'failed' ? 'failed' : 'deferred';
-    log.event(env.id, name, { to: `<${r.address}>`, orig_to: r.parent ? `<${r.parent}>` : undefined, relay, tls: tls === undefined ? undefined : tls ? 'yes' : 'no', delay, attempt: r.attempts, reply });
+    log.event(env.id, name, { to: `<${r.address}>`, orig_to: r.parent && r.parent !== r.address ? `<${r.parent}>` : undefined, relay, tls: tls === undefined ? undefined : tls ? 'yes' : 'no', delay, attempt: r.attempts, reply });
   }
 
   async function deliverRemote(env: Envelope, rcpts: Recipient[], message: Buffer): Promise<void> {
