@@ -5,6 +5,7 @@
 // it matches the config file's inode, size and mtime; else a light parse with
 // the same defaults as schema.ts. The full check stays `mailroom config check`.
 import { readFileSync, renameSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { ConfigError } from '../shared/errors.js';
 import { parseSize } from '../shared/units.js';
@@ -121,9 +122,6 @@ function parseText(path: string, text: string): Record<string, unknown> {
   return raw as Record<string, unknown>;
 }
 
-// js-yaml is loaded only when there is no valid cache (createRequire keeps this path synchronous).
-import { createRequire } from 'node:module';
-
 /**
  * A JavaScript config, read as cosmiconfig reads it for the full loader: its
  * default export (module.exports for CommonJS). require() of an ES module is
@@ -133,6 +131,8 @@ function loadJs(path: string): unknown {
   const mod = createRequire(import.meta.url)(path) as { [Symbol.toStringTag]?: string; default?: unknown } | undefined;
   return mod?.[Symbol.toStringTag] === 'Module' ? mod.default : mod;
 }
+
+// js-yaml is loaded only when there is no valid cache (createRequire keeps this path synchronous).
 function loadYaml(text: string): unknown {
   const yaml = createRequire(import.meta.url)('js-yaml') as { load(t: string): unknown };
   return yaml.load(text);

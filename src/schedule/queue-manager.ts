@@ -194,7 +194,7 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
     log.event(env.id, name, { to: `<${r.address}>`, orig_to: r.parent && r.parent !== r.address ? `<${r.parent}>` : undefined, relay, tls: tls === undefined ? undefined : tls ? 'yes' : 'no', delay, attempt: r.attempts, reply });
   }
 
-  async function deliverRemote(env: Envelope, rcpts: Recipient[], message: Buffer): Promise<void> {
+  async function deliverRemote(env: Envelope, state: QueueState, rcpts: Recipient[], message: Buffer): Promise<void> {
     const job = (list: Recipient[]): RelayJob => ({
       id: env.id,
       sender: env.sender,
@@ -222,12 +222,10 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
     await Promise.all(
       [...byDomain].map(async ([domain, list]) => {
         apply(await d.relay.mx(domain, job(list)), list);
-        if (byDomain.size > 1) await rewriteEnvelope(paths, stateOf.get(env.id)!, env); // each result on disk before the next
+        if (byDomain.size > 1) await rewriteEnvelope(paths, state, env); // each result on disk before the next
       }),
     );
   }
-
-  const stateOf = new Map<string, QueueState>();
 
   async function processMessage(id: QueueId, force: boolean): Promise<void> {
     const release = await tryClaim(paths, id);
@@ -246,7 +244,6 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
       if (!found || found.state === 'hold') return;
       const env = found.envelope;
       let state = found.state;
-      stateOf.set(id, state);
       if (!force && state === 'deferred' && env.nextAttemptAt && Date.parse(env.nextAttemptAt) > now()) {
         scheduleAt(Date.parse(env.nextAttemptAt));
         return;
@@ -280,7 +277,7 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
         } else {
           await acquireRelay();
           try {
-            await deliverRemote(env, remoteR, message);
+            await deliverRemote(env, state, remoteR, message);
           } finally {
             releaseRelay();
           }
@@ -335,7 +332,6 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
       log.event(id, 'deferred', { nrcpt: left.length, attempt: attempts, next: `+${formatDuration(wait)}` });
       scheduleAt(due);
     } finally {
-      stateOf.delete(id);
       await release();
     }
   }
