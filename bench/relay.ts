@@ -3,11 +3,11 @@
 // aiosmtpd smart host of the tests), and the median submit -> sink latency of
 // single messages with an idle daemon. Every loop is bounded; temp dirs removed.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mailroom, smtpDialog, startDaemon, waitFor, type Sandbox, freePort } from '../test/helpers/env.js';
+import { freePort, mailroom, ROOT, sandboxWith, smtpDialog, startDaemon, waitFor, type Sandbox } from '../test/helpers/env.js';
 import { idsIn, queueSize } from '../test/relay/sandbox.js';
 
 const SMTP_SINK = '/opt/postfix-tools/usr/sbin/smtp-sink';
@@ -23,14 +23,15 @@ async function startSink(): Promise<Sink> {
   const port = await freePort();
   let proc: ChildProcess;
   let name: string;
+  let dir: string | undefined;
   if (existsSync(SMTP_SINK)) {
     // Unpacked from the .deb (not installed): its libraries are beside it; as root it needs -u.
     const asRoot = process.getuid?.() === 0 ? ['-u', 'nobody'] : [];
     proc = spawn(SMTP_SINK, [...asRoot, `127.0.0.1:${port}`, '1000'], { stdio: 'ignore', env: { ...process.env, LD_LIBRARY_PATH: '/opt/postfix-tools/usr/lib/postfix' } });
     name = 'Postfix smtp-sink';
   } else {
-    const dir = mkdtempSync(join(tmpdir(), 'mailroom-sink-'));
-    proc = spawn('/usr/bin/python3', [join(process.cwd(), 'test/relay/peers/smarthost.py'), '--port', String(port), '--out', join(dir, 'out')], { stdio: 'ignore' });
+    dir = mkdtempSync(join(tmpdir(), 'mailroom-sink-'));
+    proc = spawn('/usr/bin/python3', [join(ROOT, 'test/relay/peers/smarthost.py'), '--port', String(port), '--out', join(dir, 'out')], { stdio: 'ignore' });
     name = 'aiosmtpd';
   }
   await waitFor(
@@ -43,26 +44,28 @@ async function startSink(): Promise<Sink> {
     10_000,
     'sink',
   );
-  return { port, name, stop: () => proc.kill('SIGKILL') };
-}
-
-function relaySandbox(port: number): Sandbox {
-  const dir = mkdtempSync(join(tmpdir(), 'mailroom-bench-relay-'));
-  const config = join(dir, 'mailroom.yaml');
-  writeFileSync(config, `hostname: bench.example\nspool: ${dir}/spool\nsocket: ${dir}/run/submit.sock\nrelay:\n  mode: smarthost\n  concurrency: 16\n  retry: [1h]\n  smarthosts:\n    - { host: 127.0.0.1, port: ${port}, tls: none }\n`);
-  return { dir, config, spool: join(dir, 'spool'), socket: join(dir, 'run/submit.sock'), control: join(dir, 'run/control.sock'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    port,
+    name,
+    stop: () => {
+      proc.kill('SIGKILL');
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 export async function runRelayBench(opts: { messages?: number; latencySamples?: number } = {}): Promise<{ what: string; result: string; target: string }[]> {
   const n = opts.messages ?? 2000;
   const rows: { what: string; result: string; target: string }[] = [];
   const sink = await startSink();
-  const sb = relaySandbox(sink.port);
+  const sb = sandboxWith(() => '', { prefix: 'mailroom-bench-relay-' });
+  const header = readFileSync(sb.config, 'utf8');
+  const pointAt = (port: number) => writeFileSync(sb.config, header + relayYaml(port));
   try {
     // Drain: queue n messages while the relay points at a closed port, then
     // point it at the sink and time the flush until the queue is empty.
     const closed = await freePort();
-    writeFileSync(sb.config, writeFileSyncConfig(sb, closed));
+    pointAt(closed);
     let d = await startDaemon(sb);
     const cmds: string[] = ['EHLO bench\r\n'];
     for (let i = 0; i < n; i++) cmds.push('MAIL FROM:<bench@example.org>\r\n', `RCPT TO:<r${i}@example.net>\r\n`, 'DATA\r\n', `Subject: drain ${i}\r\n\r\n${'x'.repeat(1000)}\r\n.\r\n`);
@@ -71,7 +74,7 @@ export async function runRelayBench(opts: { messages?: number; latencySamples?: 
     await waitFor(() => queueSize(sb) === n, 120_000, 'queued');
     await waitFor(() => countDeferred(sb) === n, 120_000, 'first attempt done');
     await d.stop();
-    writeFileSync(sb.config, writeFileSyncConfig(sb, sink.port));
+    pointAt(sink.port);
     d = await startDaemon(sb);
     const t0 = process.hrtime.bigint();
     await mailroom(sb, ['queue', 'flush']);
@@ -82,7 +85,7 @@ export async function runRelayBench(opts: { messages?: number; latencySamples?: 
     // Latency: single messages with an idle daemon, from the start of the
     // submission to the final "." arriving at the receiving server.
     const timing = await startTimingSink();
-    writeFileSync(sb.config, writeFileSyncConfig(sb, timing.port));
+    pointAt(timing.port);
     d = await startDaemon(sb);
     const samples: number[] = [];
     try {
@@ -108,8 +111,9 @@ export async function runRelayBench(opts: { messages?: number; latencySamples?: 
   return rows;
 }
 
-function writeFileSyncConfig(sb: Sandbox, port: number): string {
-  return `hostname: bench.example\nspool: ${sb.spool}\nsocket: ${sb.socket}\nrelay:\n  mode: smarthost\n  concurrency: 16\n  retry: [1h]\n  smarthosts:\n    - { host: 127.0.0.1, port: ${port}, tls: none }\n`;
+/** The relay block of the bench daemon's config: one smart host on 127.0.0.1. */
+function relayYaml(port: number): string {
+  return `relay:\n  mode: smarthost\n  concurrency: 16\n  retry: [1h]\n  smarthosts:\n    - { host: 127.0.0.1, port: ${port}, tls: none }\n`;
 }
 
 function countDeferred(sb: Sandbox): number {

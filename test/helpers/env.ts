@@ -22,10 +22,18 @@ export interface Sandbox {
 
 /** A temp dir with a config (YAML) whose spool and sockets live inside it. */
 export function sandbox(extraYaml = '', opts: { worldReadable?: boolean } = {}): Sandbox {
-  const dir = mkdtempSync(join(tmpdir(), 'mailroom-test-'));
+  return sandboxWith(() => `relay:\n  mode: hold\n${extraYaml}`, { ...opts, prefix: 'mailroom-test-' });
+}
+
+/**
+ * A sandbox whose config is hostname, spool and socket inside the temp dir
+ * followed by `yaml(dir)` (the caller writes every other key).
+ */
+export function sandboxWith(yaml: (dir: string) => string, opts: { worldReadable?: boolean; prefix?: string } = {}): Sandbox {
+  const dir = mkdtempSync(join(tmpdir(), opts.prefix ?? 'mailroom-test-'));
   if (opts.worldReadable) chmodSync(dir, 0o755);
   const config = join(dir, 'mailroom.yaml');
-  writeFileSync(config, `hostname: test.example\nspool: ${dir}/spool\nsocket: ${dir}/run/submit.sock\nrelay:\n  mode: hold\n${extraYaml}`);
+  writeFileSync(config, `hostname: test.example\nspool: ${dir}/spool\nsocket: ${dir}/run/submit.sock\n${yaml(dir)}`);
   return {
     dir,
     config,
