@@ -3,7 +3,7 @@
 import { loadConfig } from '../../config/load.js';
 import { loadSubmitView } from '../../config/submit-view.js';
 import { formatQueue, readQueue } from '../../admin/queue-list.js';
-import { describeRoute, routeRecipient } from '../../route/classify.js';
+import { describeRelayRoute } from '../../route/classify.js';
 import { controlSocketPath, sendControl } from '../../shared/control.js';
 import { MailroomError } from '../../shared/errors.js';
 import { spoolPaths } from '../../spool/paths.js';
@@ -55,13 +55,13 @@ export async function verifyRecipients(o: SendmailOptions): Promise<number> {
     try {
       const addr = cleanRecipient(raw, q);
       if (!router.isLocal(addr)) {
-        process.stdout.write(`${addr}... deliverable: ${describeRoute(routeRecipient(config, addr, o.from ?? ''))}\n`);
+        process.stdout.write(`${addr}... deliverable: ${describeRelayRoute(config, addr, o.from ?? '')}\n`);
         continue;
       }
       const dests = router.resolve(addr);
       const bad = dests.filter((d) => d.kind === 'unknown');
       const parts = dests.map((d) =>
-        d.kind === 'remote' ? `${d.address} -> ${describeRoute(routeRecipient(config, d.address, o.from ?? ''))}` : d.kind === 'unknown' ? `${d.address}: ${d.reason}` : describeDestination(d),
+        d.kind === 'remote' ? `${d.address} -> ${describeRelayRoute(config, d.address, o.from ?? '')}` : d.kind === 'unknown' ? `${d.address}: ${d.reason}` : describeDestination(d),
       );
       process.stdout.write(`${addr}... ${bad.length === dests.length ? 'undeliverable' : 'deliverable'}: ${parts.join('; ')}\n`);
       if (bad.length === dests.length && code === 0) code = 67;
