@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { BIN, run, sandbox, sendmail, smtpDialog, startDaemon, waitFor, type Sandbox, queuedIds, queuedEnvPath } from '../helpers/env.js';
+import { BIN, run, sandbox, sendmail, smtpDialog, startDaemon, waitFor, type Sandbox, queuedIds, queuedEnvPath, queuedEnvelope } from '../helpers/env.js';
 
 let sb: Sandbox;
 before(() => {
@@ -39,7 +39,7 @@ test('mail submitted while the daemon is down waits in maildrop/ and is queued a
     assert.equal(id, drops[0], 'queued under the id it was dropped with');
     // the drop file is removed just after the message is queued
     await waitFor(() => readdirSync(join(sb.spool, 'maildrop')).length === 0, 5000, 'drop file removed');
-    const env = JSON.parse(readFileSync(queuedEnvPath(sb, id)!, 'utf8'));
+    const env = queuedEnvelope(sb, id);
     assert.equal(env.sender, 'down@example.org');
     assert.equal(env.source, 'sendmail');
     assert.equal(env.user, 'root');

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { BIN, run, sandbox, startDaemon, waitFor, type DaemonProc, type Sandbox, queuedIds, queuedEnvPath } from '../helpers/env.js';
+import { BIN, run, sandbox, startDaemon, waitFor, type DaemonProc, type Sandbox, queuedIds, queuedEnvelope } from '../helpers/env.js';
 
 let sb: Sandbox;
 let daemon: DaemonProc;
@@ -32,7 +32,7 @@ test('nobody submits with sendmail; the message is queued as user "nobody"', asy
   assert.equal(r.code, 0, r.stderr);
   await waitFor(() => queuedIds(sb).length === before.length + 1, 10_000, 'pickup');
   const id = queuedIds(sb).find((f) => !before.includes(f))!;
-  const env = JSON.parse(readFileSync(queuedEnvPath(sb, id)!, 'utf8'));
+  const env = queuedEnvelope(sb, id);
   assert.equal(env.user, 'nobody');
   assert.equal(env.uid, Number((await run('id', ['-u', 'nobody'])).stdout.trim()));
   assert.equal(env.source, 'sendmail');

@@ -210,11 +210,30 @@ export function queuedState(sb: Sandbox, id: string): string | undefined {
   return ['incoming', 'deferred', 'hold'].find((s) => existsSync(join(sb.spool, s, `${id}.env`)));
 }
 
-/** The queued envelope (parsed JSON) and message of <id>, once the daemon has picked it up. */
+/**
+ * The queued envelope (parsed JSON) and message of <id>, once the daemon has
+ * picked it up. The queue manager may move the envelope between states while
+ * we look (incoming/ → hold/), so a vanished file is looked for again.
+ */
 export function readQueued(sb: Sandbox, id: string): { state: string; env: any; eml: Buffer } | undefined {
-  const state = queuedState(sb, id);
-  if (!state) return undefined;
-  return { state, env: JSON.parse(readFileSync(join(sb.spool, state, `${id}.env`), 'utf8')), eml: readFileSync(join(sb.spool, 'data', `${id}.eml`)) };
+  for (let tries = 0; tries < 20; tries++) {
+    const state = queuedState(sb, id);
+    if (!state) return undefined;
+    try {
+      const env = JSON.parse(readFileSync(join(sb.spool, state, `${id}.env`), 'utf8'));
+      return { state, env, eml: readFileSync(join(sb.spool, 'data', `${id}.eml`)) };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+  }
+  throw new Error(`${id}: the envelope kept moving between queue states`);
+}
+
+/** The queued envelope of <id> (parsed JSON), wherever it is; throws when it is not queued. */
+export function queuedEnvelope(sb: Sandbox, id: string): any {
+  const q = readQueued(sb, id);
+  if (!q) throw new Error(`${id} is not in the queue`);
+  return q.env;
 }
 
 /** Splits a stored CRLF message into its header fields (unfolded, in order) and body bytes. */

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { run, sandbox, startDaemon, type DaemonProc, type Sandbox, queuedIds, queuedEnvPath } from '../helpers/env.js';
+import { run, sandbox, startDaemon, type DaemonProc, type Sandbox, queuedIds, queuedEnvelope } from '../helpers/env.js';
 import { PYTHON, rawClient } from './client.js';
 
 let sb: Sandbox;
@@ -51,7 +51,7 @@ print(json.dumps(out))
   assert.ok(ids[0], JSON.stringify(out.replies));
   assert.equal(ids[0], ids[1], 'one queued message for both recipients');
   assert.notEqual(out.ehlo_in_lmtp, 250, 'EHLO is not LMTP');
-  const env = JSON.parse(readFileSync(queuedEnvPath(sb, ids[0]!)!, 'utf8'));
+  const env = queuedEnvelope(sb, ids[0]!);
   assert.deepEqual(env.recipients.map((x: { address: string }) => x.address), ['bob@example.net', 'carol@example.org']);
   assert.match(readFileSync(join(sb.spool, 'data', `${ids[0]}.eml`), 'utf8'), /^Received: from lmtp\.example by test\.example \(mailroom\) with LMTP\r\n/);
 });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { run, sandbox, startDaemon, type DaemonProc, type Sandbox, queuedIds, queuedEnvPath } from '../helpers/env.js';
+import { run, sandbox, startDaemon, type DaemonProc, type Sandbox, queuedIds, queuedEnvPath, queuedEnvelope } from '../helpers/env.js';
 import { PYTHON, rawClient } from './client.js';
 
 const LIMIT = 100 * 1024;
@@ -35,7 +35,7 @@ async function python(script: string, ...args: string[]): Promise<any> {
 
 // Queued messages in any state: the queue manager moves them on at once (to hold/ in the sandbox).
 const incoming = () => queuedIds(sb).map((id) => `${id}.env`);
-const envelopeOf = (id: string) => JSON.parse(readFileSync(queuedEnvPath(sb, id)!, 'utf8'));
+const envelopeOf = (id: string) => queuedEnvelope(sb, id);
 const queuedId = (reply: string) => /queued as ([0-9A-Z]{18})/.exec(reply)?.[1];
 
 test('EHLO advertises SIZE, 8BITMIME, SMTPUTF8, PIPELINING and DSN (smtplib)', async () => {
