@@ -75,7 +75,8 @@ export async function runRelayBench(opts: { messages?: number; latencySamples?: 
     await waitFor(() => countDeferred(sb) === n, 120_000, 'first attempt done');
     await d.stop();
     pointAt(sink.port);
-    d = await startDaemon(sb);
+    // BENCH_DAEMON_NODE_ARGS (e.g. --cpu-prof) apply to the draining daemon only.
+    d = await startDaemon(sb, (process.env.BENCH_DAEMON_NODE_ARGS ?? '').split(' ').filter(Boolean));
     const t0 = process.hrtime.bigint();
     await mailroom(sb, ['queue', 'flush']);
     await waitFor(() => queueSize(sb) === 0, 300_000, 'drained');

@@ -93,8 +93,12 @@ export interface DaemonProc {
 }
 
 /** Starts `mailroom daemon --foreground` and waits until it accepts. */
-export async function startDaemon(sb: Sandbox): Promise<DaemonProc> {
-  const proc = spawn(join(BIN, 'mailroom'), ['daemon', '--foreground', '--config', sb.config], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts the daemon on the sandbox; nodeArgs (e.g. --cpu-prof, for the bench) run it through node explicitly. */
+export async function startDaemon(sb: Sandbox, nodeArgs: string[] = []): Promise<DaemonProc> {
+  const args = ['daemon', '--foreground', '--config', sb.config];
+  const proc = nodeArgs.length
+    ? spawn(process.execPath, [...nodeArgs, join(BIN, 'mailroom'), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, UV_THREADPOOL_SIZE: '16' } })
+    : spawn(join(BIN, 'mailroom'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   proc.stdout!.on('data', (d) => (log += d));
   proc.stderr!.on('data', (d) => (log += d));
