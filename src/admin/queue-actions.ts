@@ -1,7 +1,9 @@
 // Administrator actions on one queued message: hold, release, delete, show.
-// Each takes the message's lock, so a runner never works on it meanwhile,
-// and changes its state with one atomic rename.
+// Each takes the message's lock (the daemon's runner skips locked messages),
+// waits until the runner is not working on it (over the control socket, when
+// a daemon runs), and changes its state with one atomic rename.
 import { promises as fsp } from 'node:fs';
+import { askDaemon } from '../shared/control.js';
 import { MailroomError } from '../shared/errors.js';
 import { claim } from '../spool/claim.js';
 import type { SpoolPaths } from '../spool/paths.js';
@@ -13,26 +15,38 @@ export function checkId(id: string): QueueId {
   return id;
 }
 
-async function withClaim<T>(paths: SpoolPaths, id: QueueId, fn: (found: Located) => Promise<T>): Promise<T> {
+/** How long an administrator waits for a delivery in progress to end. */
+const SETTLE_MS = 4000;
+
+/** With the lock held: returns once the daemon's runner (if a daemon runs) is not working on the message. */
+async function waitForRunner(control: string, id: QueueId): Promise<void> {
+  const r = await askDaemon(control, `settle ${id}`, SETTLE_MS + 1000);
+  if (r.kind === 'absent' || (r.kind === 'answer' && r.text === 'idle')) return;
+  const why = r.kind === 'answer' && r.text.startsWith('error') ? ` (daemon: ${r.text})` : '';
+  throw new MailroomError('QUEUE_BUSY', 'temporary', `message ${id} is busy (being delivered); try again${why}`);
+}
+
+async function withClaim<T>(paths: SpoolPaths, control: string, id: QueueId, fn: (found: Located) => Promise<T>): Promise<T> {
   await mustLocate(paths, id);
   const release = await claim(paths, id);
   try {
+    await waitForRunner(control, id);
     return await fn(await mustLocate(paths, id));
   } finally {
     await release();
   }
 }
 
-export async function holdMessage(paths: SpoolPaths, id: QueueId): Promise<string> {
-  return withClaim(paths, id, async ({ state }) => {
+export async function holdMessage(paths: SpoolPaths, control: string, id: QueueId): Promise<string> {
+  return withClaim(paths, control, id, async ({ state }) => {
     if (state === 'hold') return `${id}: already held`;
     await moveEnvelope(paths, id, state, 'hold');
     return `${id}: held`;
   });
 }
 
-export async function releaseMessage(paths: SpoolPaths, id: QueueId): Promise<string> {
-  return withClaim(paths, id, async ({ state, envelope }) => {
+export async function releaseMessage(paths: SpoolPaths, control: string, id: QueueId): Promise<string> {
+  return withClaim(paths, control, id, async ({ state, envelope }) => {
     if (state !== 'hold') return `${id}: not held`;
     // Released mail is due now: clear the retry time, then move it back.
     await rewriteEnvelope(paths, 'hold', { ...envelope, nextAttemptAt: null });
@@ -41,8 +55,8 @@ export async function releaseMessage(paths: SpoolPaths, id: QueueId): Promise<st
   });
 }
 
-export async function deleteMessage(paths: SpoolPaths, id: QueueId): Promise<string> {
-  return withClaim(paths, id, async ({ state }) => {
+export async function deleteMessage(paths: SpoolPaths, control: string, id: QueueId): Promise<string> {
+  return withClaim(paths, control, id, async ({ state }) => {
     await removeMessage(paths, id, state);
     return `${id}: removed`;
   });

@@ -24,13 +24,14 @@ async function list(args: Args): Promise<void> {
   if (damaged) process.stderr.write(`mailroom: ${damaged} damaged envelope(s); the daemon moves them to corrupt/ at start\n`);
 }
 
-function perId(action: (p: ReturnType<typeof spoolPaths>, id: ReturnType<typeof checkId>) => Promise<string>, poke?: (id: string) => string) {
+function perId(action: (p: ReturnType<typeof spoolPaths>, control: string, id: ReturnType<typeof checkId>) => Promise<string>, poke?: (id: string) => string) {
   return async (args: Args) => {
     const { config, paths: p } = await paths(args);
+    const control = controlSocketPath(config.socket.path);
     for (const raw of args.ids ?? []) {
       const id = checkId(raw);
-      process.stdout.write((await action(p, id)) + '\n');
-      if (poke) await sendControl(controlSocketPath(config.socket.path), poke(id), true, 1000);
+      process.stdout.write((await action(p, control, id)) + '\n');
+      if (poke) await sendControl(control, poke(id), true, 1000);
     }
   };
 }

@@ -20,7 +20,11 @@ import { createLocalRouter } from '../route/router.js';
 import { Bouncer } from '../relay/bounce.js';
 import { createRelayService } from '../relay/service.js';
 import { startQueueManager, type QueueManager } from '../schedule/queue-manager.js';
-import type { QueueId } from '../spool/queue-id.js';
+import { heldByOther } from '../spool/claim.js';
+import { isQueueId, type QueueId } from '../spool/queue-id.js';
+
+/** How long a `settle` request waits for a delivery in progress (the asker gives up a little later). */
+const SETTLE_WAIT_MS = 4000;
 
 export interface Daemon {
   stop(): Promise<void>;
@@ -45,21 +49,19 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   const relay = createRelayService(config, log);
   const bouncer = new Bouncer({ hostname: config.hostname, perSenderPerHour: 10 }, publisher, log);
   const local = { router: await createLocalRouter(config), delivery: createLocalDelivery(config, log) };
-  runner = startQueueManager({ config, paths, log, relay, bouncer, local });
-  const pickup = startPickup(paths, publisher, log, { maxMessageSize: config.maxMessageSize });
-  const socket = await startSocketServer(config, publisher, log);
-  const pop3Options = pop3OptionsFrom(config, log);
-  const pop3 = pop3Options ? await startPop3Server(pop3Options) : undefined;
+  // The control socket listens before the runner starts: an administrator who
+  // finds no daemon there holds the message's lock before the runner's first look.
+  let pickup: ReturnType<typeof startPickup> | undefined;
   const control = await startControl(
     controlSocketPath(config.socket.path),
     async (cmd, args) => {
       switch (cmd) {
         case 'pickup':
-          pickup.kick();
+          pickup?.kick();
           return 'ok';
         case 'flush':
           log.info('flush requested', { site: args[0] === 'R' ? args[1] : undefined, id: args[0] === 'I' ? args[1] : undefined });
-          pickup.kick();
+          pickup?.kick();
           if (args[0] === 'R' && args[1]) runner?.wake({ site: args[1] });
           else if (args[0] === 'I' && args[1]) runner?.wake({ id: args[1] });
           else runner?.wake();
@@ -67,6 +69,13 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
         case 'reload-aliases':
           await local.router.reload();
           return 'ok';
+        case 'settle': {
+          // Only for whoever holds the message's lock (locks/ is the daemon
+          // user's): nobody else can hold a delivery up this way.
+          const id = args[0] ?? '';
+          if (!isQueueId(id) || !heldByOther(paths, id)) return 'error settle needs the message lock held';
+          return (await runner?.settled(id, SETTLE_WAIT_MS)) === false ? 'busy' : 'idle';
+        }
         case 'ping':
           return `ok pid=${process.pid}`;
         default:
@@ -75,13 +84,18 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     },
     log,
   );
+  runner = startQueueManager({ config, paths, log, relay, bouncer, local });
+  pickup = startPickup(paths, publisher, log, { maxMessageSize: config.maxMessageSize });
+  const socket = await startSocketServer(config, publisher, log);
+  const pop3Options = pop3OptionsFrom(config, log);
+  const pop3 = pop3Options ? await startPop3Server(pop3Options) : undefined;
   log.info('daemon started', { pid: process.pid, spool: config.spool, hostname: config.hostname });
   return {
     async stop() {
       await control.close();
       await pop3?.close();
       await socket.close();
-      await pickup.close();
+      await pickup?.close();
       await publisher.idle();
       await runner?.close();
       relay.close();

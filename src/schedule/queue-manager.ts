@@ -3,14 +3,14 @@
 // and records every recipient's result in the spool before moving on, so a
 // crash or retry never re-sends to a delivered recipient nor forgets one.
 // Retries follow relay.retry; after relay.maxAge the rest bounces (expired).
-import { promises as fsp } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Config } from '../config/load.js';
 import type { DeliveryOutcome } from '../local/outcome.js';
 import { domainOf } from '../message/address.js';
 import type { Destination, LocalRouter } from '../route/destination.js';
 import { formatDuration } from '../shared/units.js';
 import type { Logger } from '../shared/log.js';
-import { tryClaim } from '../spool/claim.js';
+import { heldByOther } from '../spool/claim.js';
 import { isFinished, type Envelope, type Recipient } from '../spool/envelope.js';
 import type { QueueState, SpoolPaths } from '../spool/paths.js';
 import type { QueueId } from '../spool/queue-id.js';
@@ -48,6 +48,12 @@ export interface QueueManagerDeps {
 export interface QueueManager {
   /** A message just entered incoming/. */
   enqueue(id: QueueId): void;
+  /**
+   * Resolves true once the runner is not working on `id` (at once when it is
+   * not), false after timeoutMs. An administrator holding the message's lock
+   * asks this before changing it (the runner skips locked messages).
+   */
+  settled(id: string, timeoutMs: number): Promise<boolean>;
   /** Flush: everything, one site (-qR), or one message (-qI); ignores retry times. */
   wake(filter?: { site?: string; id?: string }): void;
   close(): Promise<void>;
@@ -66,7 +72,7 @@ const LOCAL_CONCURRENCY = 32;
 export function startQueueManager(d: QueueManagerDeps): QueueManager {
   const { config, paths, log } = d;
   const now = d.now ?? Date.now;
-  const queue: { id: QueueId; force: boolean }[] = [];
+  const queue: { id: QueueId; force: boolean; seen?: QueueState }[] = [];
   const queued = new Set<string>();
   const running = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
@@ -74,6 +80,7 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
   let closed = false;
   let idleResolve: (() => void) | undefined;
   const busyTimers = new Set<NodeJS.Timeout>();
+  const settleWaiters = new Map<string, (() => void)[]>();
   const maxRunning = d.local ? Math.max(config.relay.concurrency, d.localConcurrency ?? LOCAL_CONCURRENCY) : config.relay.concurrency;
   let relayBusy = 0;
   const relayWaiters: (() => void)[] = [];
@@ -91,20 +98,21 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
     else relayBusy--;
   };
 
-  function enqueue(id: QueueId, force = false): void {
+  /** `seen`: the state the message was last seen in (where to look first). */
+  function enqueue(id: QueueId, force = false, seen?: QueueState): void {
     if (closed || queued.has(id)) return;
     queued.add(id);
-    queue.push({ id, force });
+    queue.push({ id, force, ...(seen ? { seen } : {}) });
     pump();
   }
 
   function pump(): void {
     while (!closed && running.size < maxRunning && queue.length) {
-      const { id, force } = queue.shift()!;
+      const { id, force, seen } = queue.shift()!;
       queued.delete(id);
       if (running.has(id)) continue;
       running.add(id);
-      processMessage(id, force)
+      processMessage(id, force, seen)
         .catch((err) => log.error('queue manager error; will retry', { id, error: (err as Error).message }))
         .finally(() => {
           running.delete(id);
@@ -125,10 +133,10 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
   }
 
   async function scan(force: boolean, pick?: (env: Envelope) => boolean): Promise<void> {
-    for (const id of await listIds(paths, 'incoming')) enqueue(id, force);
+    for (const id of await listIds(paths, 'incoming')) enqueue(id, force, 'incoming');
     for (const id of await listIds(paths, 'deferred')) {
       if (pick || !force) {
-        const found = await locate(paths, id).catch(() => undefined);
+        const found = await locate(paths, id, 'deferred').catch(() => undefined);
         if (!found) continue;
         if (pick && !pick(found.envelope)) continue;
         const due = found.envelope.nextAttemptAt ? Date.parse(found.envelope.nextAttemptAt) : 0;
@@ -137,7 +145,7 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
           continue;
         }
       }
-      enqueue(id, force);
+      enqueue(id, force, 'deferred');
     }
   }
 
@@ -227,20 +235,19 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
     );
   }
 
-  async function processMessage(id: QueueId, force: boolean): Promise<void> {
-    const release = await tryClaim(paths, id);
-    if (!release) {
-      // An administrator has it, or a lock left by a killed daemon has not gone
-      // stale yet: look again shortly rather than at the next retry time.
+  async function processMessage(id: QueueId, force: boolean, seen?: QueueState): Promise<void> {
+    if (heldByOther(paths, id)) {
+      // An administrator's command has it: look again shortly rather than at
+      // the next retry time.
       const t = setTimeout(() => {
         busyTimers.delete(t);
-        enqueue(id, force);
+        enqueue(id, force, seen);
       }, BUSY_RETRY_MS);
       busyTimers.add(t);
       return;
     }
     try {
-      const found = await locate(paths, id);
+      const found = await locate(paths, id, seen);
       if (!found || found.state === 'hold') return;
       const env = found.envelope;
       let state = found.state;
@@ -248,7 +255,7 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
         scheduleAt(Date.parse(env.nextAttemptAt));
         return;
       }
-      const message = await fsp.readFile(paths.eml(id));
+      const message = readFileSync(paths.eml(id)); // in the page cache since it was written: no thread-pool round trip
       if (d.local && !env.expanded) {
         const before = JSON.stringify(env.recipients);
         expandLocal(env, d.local.router);
@@ -332,7 +339,8 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
       log.event(id, 'deferred', { nrcpt: left.length, attempt: attempts, next: `+${formatDuration(wait)}` });
       scheduleAt(due);
     } finally {
-      await release();
+      for (const w of settleWaiters.get(id) ?? []) w();
+      settleWaiters.delete(id);
     }
   }
 
@@ -354,7 +362,14 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
   void scan(false).catch((err) => log.error('queue scan failed', { error: (err as Error).message }));
 
   return {
-    enqueue: (id) => enqueue(id),
+    enqueue: (id) => enqueue(id, false, 'incoming'),
+    settled(id, timeoutMs) {
+      if (!running.has(id)) return Promise.resolve(true);
+      return new Promise((resolve) => {
+        const t = setTimeout(() => resolve(false), timeoutMs);
+        settleWaiters.set(id, [...(settleWaiters.get(id) ?? []), () => (clearTimeout(t), resolve(true))]);
+      });
+    },
     wake(filter) {
       if (filter?.id) {
         enqueue(filter.id as QueueId, true);

@@ -1,6 +1,10 @@
-// Ownership of a queued message. Whoever holds the lock (proper-lockfile, a
-// directory under locks/) may change its state; a busy lock means "skip it".
-// A lock left by a killed process goes stale and is taken over.
+// Ownership of a queued message. An administrator's command takes the lock
+// (proper-lockfile, a directory under locks/) before it changes a message; a
+// lock left by a killed process goes stale and is taken over. The daemon's
+// queue runner takes no lock per message: it is the only runner (the daemon's
+// pid lock), it skips a message whose lock an administrator holds
+// (heldByOther), and an administrator who took a lock waits, over the control
+// socket, until the runner is done with that message (admin/runner-wait.ts).
 import lockfile from 'proper-lockfile';
 import { MailroomError } from '../shared/errors.js';
 import type { SpoolPaths } from './paths.js';
@@ -28,6 +32,14 @@ export async function tryClaim(paths: SpoolPaths, id: QueueId): Promise<Release 
     if ((err as NodeJS.ErrnoException).code === 'ELOCKED') return undefined;
     throw err;
   }
+}
+
+/**
+ * True when someone else (an administrator's command) holds the message's
+ * lock and it is not stale: one stat, no lock taken.
+ */
+export function heldByOther(paths: SpoolPaths, id: QueueId): boolean {
+  return lockfile.checkSync(paths.eml(id), { lockfilePath: paths.lock(id), realpath: false, stale: STALE_MS });
 }
 
 /** Locks one message, waiting a little for a runner to finish with it. */

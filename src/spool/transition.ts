@@ -1,7 +1,7 @@
 // State changes of a queued message, each one atomic: a rename of its .env
 // between state directories, or an atomic rewrite of the .env. Callers hold the
 // message's lock (claim.ts).
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, readFileSync } from 'node:fs';
 import { MailroomError } from '../shared/errors.js';
 import { parseEnvelope, serializeEnvelope, type Envelope } from './envelope.js';
 import { fsyncDir, replaceFileAtomic } from './fsio.js';
@@ -13,12 +13,17 @@ export interface Located {
   envelope: Envelope;
 }
 
-/** Finds a message in the queue; undefined when it is not there. */
-export async function locate(paths: SpoolPaths, id: QueueId): Promise<Located | undefined> {
-  for (const state of QUEUE_STATES) {
+/**
+ * Finds a message in the queue; undefined when it is not there. `first` is the
+ * state to look in first (where the caller last saw it). Envelopes are small
+ * and freshly written: read synchronously, cheaper than the thread pool.
+ */
+export async function locate(paths: SpoolPaths, id: QueueId, first?: QueueState): Promise<Located | undefined> {
+  const order = first ? [first, ...QUEUE_STATES.filter((s) => s !== first)] : QUEUE_STATES;
+  for (const state of order) {
     let text: string;
     try {
-      text = await fsp.readFile(paths.env(state, id), 'utf8');
+      text = readFileSync(paths.env(state, id), 'utf8');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') continue;

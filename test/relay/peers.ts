@@ -113,7 +113,7 @@ export async function startDns(options: string[]): Promise<{ server: string; sto
 }
 
 /** Accepts TCP connections and never says a word (a hung smart host). */
-export async function startSilent(): Promise<{ port: number; stop(): Promise<void> }> {
+export async function startSilent(): Promise<{ port: number; connections(): number; stop(): Promise<void> }> {
   const socks: Socket[] = [];
   const server: Server = createServer((s) => {
     socks.push(s);
@@ -122,6 +122,7 @@ export async function startSilent(): Promise<{ port: number; stop(): Promise<voi
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     port: (server.address() as { port: number }).port,
+    connections: () => socks.length,
     stop: () =>
       new Promise<void>((r) => {
         for (const s of socks) s.destroy();
