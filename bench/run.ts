@@ -108,7 +108,7 @@ async function main(): Promise<void> {
   }
   if (only.has('local')) {
     process.stdout.write('local delivery into Maildir ...\n');
-    later.push(...(await runLocalBench()));
+    later.push(...(await runLocalBench({ daemonArgs: (process.env.BENCH_DAEMON_NODE_ARGS ?? '').split(' ').filter(Boolean) })));
   }
   if (only.has('pop3')) {
     process.stdout.write('POP3: UIDL + RETR of a mixed mailbox, mailroom and Dovecot ...\n');
