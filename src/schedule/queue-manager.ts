@@ -300,7 +300,7 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
           env.nextAttemptAt = null;
           await rewriteEnvelope(paths, state, env);
         }
-        await moveEnvelope(paths, id, state, 'hold');
+        await moveEnvelope(paths, id, state, 'hold', false); // relay.mode hold does it again after a lost rename
         log.event(id, 'held', { reason: 'relay.mode is hold', nrcpt: remoteR.length });
         return;
       }
@@ -333,7 +333,7 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
       }
       await rewriteEnvelope(paths, state, env);
       if (state === 'incoming') {
-        await moveEnvelope(paths, id, 'incoming', 'deferred');
+        await moveEnvelope(paths, id, 'incoming', 'deferred', false); // results are on disk; a lost rename means an early retry
         state = 'deferred';
       }
       log.event(id, 'deferred', { nrcpt: left.length, attempt: attempts, next: `+${formatDuration(wait)}` });

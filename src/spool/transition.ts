@@ -41,11 +41,18 @@ export async function mustLocate(paths: SpoolPaths, id: QueueId): Promise<Locate
   return found;
 }
 
-/** Moves the envelope to another state directory (one rename, both directories fsynced). */
-export async function moveEnvelope(paths: SpoolPaths, id: QueueId, from: EnvelopeDir, to: EnvelopeDir): Promise<void> {
+/**
+ * Moves the envelope to another state directory: one rename, and both
+ * directories fsynced unless `durable` is false. The queue runner's own moves
+ * (into deferred/ after an attempt whose results are already on disk, into
+ * hold/ under relay.mode hold) need no fsync: a rename is atomic, and one lost
+ * in a power cut leaves the message in incoming/, where the restarted runner
+ * does the same again. An administrator's hold must survive, so it is durable.
+ */
+export async function moveEnvelope(paths: SpoolPaths, id: QueueId, from: EnvelopeDir, to: EnvelopeDir, durable = true): Promise<void> {
   if (from === to) return;
   await fsp.rename(paths.env(from, id), paths.env(to, id));
-  await Promise.all([fsyncDir(paths.dir(to)), fsyncDir(paths.dir(from))]);
+  if (durable) await Promise.all([fsyncDir(paths.dir(to)), fsyncDir(paths.dir(from))]);
 }
 
 /** Rewrites the envelope in place (per-recipient results, next attempt). */
