@@ -2,7 +2,7 @@
 // delivery: only new/ and cur/ are read (tmp/ holds unfinished files), and a
 // message that was renamed or removed after the listing is looked up again by
 // its base name instead of failing. Layout: cr.yp.to/proto/maildir.html.
-import { constants, promises as fsp } from 'node:fs';
+import { closeSync, constants, openSync, promises as fsp, readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { wireSizeOf } from './size.js';
@@ -95,6 +95,25 @@ export class Maildir implements MailboxStore {
     } catch (err) {
       if (isGone(err)) return undefined;
       throw err;
+    }
+  }
+
+  readInline(entry: MessageEntry): Buffer | undefined {
+    let fd: number;
+    try {
+      fd = openSync(join(this.dir, entry.path), constants.O_RDONLY | constants.O_NOFOLLOW);
+    } catch (err) {
+      if (isGone(err)) return undefined;
+      throw err;
+    }
+    try {
+      // The file is at most its CRLF size: one read of size + 1 reaches EOF.
+      const buf = Buffer.allocUnsafe(entry.size + 1);
+      let got = 0;
+      for (let n; got < buf.length && (n = readSync(fd, buf, got, buf.length - got, null)) > 0; ) got += n;
+      return buf.subarray(0, got);
+    } finally {
+      closeSync(fd);
     }
   }
 

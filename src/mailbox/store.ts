@@ -28,6 +28,12 @@ export interface MailboxStore {
    * (deleted meanwhile), the result is undefined.
    */
   open(entry: MessageEntry): Promise<FileHandle | undefined>;
+  /**
+   * A small message read whole at once, synchronously (a page-cache read costs
+   * less than the thread pool's open/read/close round trips); undefined when
+   * its file is not where the entry says (then use open()).
+   */
+  readInline(entry: MessageEntry): Buffer | undefined;
   /** Moves the message to cur/ with the given flags; false when it is gone. */
   setFlags(entry: MessageEntry, flags: string): Promise<boolean>;
   /** Deletes the messages; ones already gone count as deleted. Fsyncs the directories. */

@@ -8,9 +8,27 @@ import type { Pop3Session } from './session.js';
 import { WireEncoder } from './wire.js';
 
 const CHUNK = 256 * 1024;
+/** Messages up to this size are read inline (most mail); larger ones are streamed. */
+const INLINE_MAX = 128 * 1024;
 
 /** Sends `+OK`, the message (or its header and `bodyLines` lines), and `.`; false when the file is gone. */
 export async function sendMessage(s: Pop3Session, entry: MessageEntry, bodyLines?: number): Promise<boolean> {
+  if (entry.size <= INLINE_MAX) {
+    const data = s.store!.readInline(entry);
+    if (data) {
+      if (s.isClosed) return true;
+      const enc = new WireEncoder(bodyLines);
+      const sock = s.sock;
+      sock.cork();
+      sock.write(`+OK ${entry.size} octets\r\n`, 'latin1');
+      const out = enc.encode(data);
+      if (out.length) sock.write(out);
+      sock.write(enc.finish());
+      sock.uncork();
+      await s.drained();
+      return true;
+    }
+  }
   const fh = await s.store!.open(entry);
   if (!fh) return false;
   const enc = new WireEncoder(bodyLines);
