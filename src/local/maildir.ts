@@ -3,7 +3,8 @@
 // new/ never sees a partial file. Names are time.M<usec>P<pid>Q<seq>.<host>,S=<size>.
 // tmp/ new/ cur/ are created on demand, mode 0700, owned by the mailbox's user.
 // Never writes anywhere but inside local.mailboxes/<user>/.
-import { constants, promises as fsp } from 'node:fs';
+import { closeSync, constants, fchownSync, fsync, openSync, promises as fsp, writeSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { MailroomError } from '../shared/errors.js';
@@ -32,6 +33,22 @@ export function sizeFromName(name: string): number | undefined {
 }
 
 const FILE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+const fsyncFd = promisify(fsync);
+
+/**
+ * Fills a new file with the data, owned by `owner`, fsyncs and closes it.
+ * Open, write and chown go to the page cache and are done inline (cheaper than
+ * thread-pool round trips); only the fsync, which waits for the disk, is not.
+ */
+async function fillAndSync(fd: number, data: Buffer, owner: Owner | undefined): Promise<void> {
+  try {
+    for (let off = 0; off < data.length; ) off += writeSync(fd, data, off, data.length - off);
+    if (owner) fchownSync(fd, owner.uid, owner.gid);
+    await fsyncFd(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 export interface MaildirWriter {
   /** Delivers one message into the Maildir at `root`; returns the path in new/. */
@@ -72,15 +89,9 @@ export function createMaildirWriter(syncDir: (dir: string) => Promise<void>): Ma
     for (let i = 0; ; i++) {
       const name = maildirName(data.length);
       const tmp = join(root, 'tmp', name);
-      const fh = await fsp.open(tmp, FILE_FLAGS, 0o600);
+      const fd = openSync(tmp, FILE_FLAGS, 0o600);
       try {
-        try {
-          await fh.writeFile(data);
-          if (owner) await fh.chown(owner.uid, owner.gid);
-          await fh.sync();
-        } finally {
-          await fh.close();
-        }
+        await fillAndSync(fd, data, owner);
         const final = join(root, 'new', name);
         try {
           // link, not rename: it never replaces an existing message.
