@@ -1,18 +1,20 @@
 // Durable file primitives: write + fsync, directory fsync, atomic replace.
 // A rename is only durable once the directory holding it is fsynced.
-// Open, write and close only touch the page cache and are done inline: on a
-// busy daemon each thread-pool round trip costs more than the call itself.
-// The fsync, which waits for the disk, goes through the pool.
-import { closeSync, constants, fsync, openSync, promises as fsp, writeSync } from 'node:fs';
+// Creating a file (open with O_CREAT) may wait for a journal commit in
+// progress, and an fsync waits for the disk: both go through the thread pool.
+// Writing into the page cache and closing are done inline: on a busy daemon
+// each thread-pool round trip costs more than those calls themselves.
+import { closeSync, constants, fsync, open, promises as fsp, writeSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { promisify } from 'node:util';
 
 const fsyncFd = promisify(fsync);
+const openFd = promisify(open);
 
 /** Writes a new file (O_EXCL) and fsyncs it before closing. */
 export async function writeFileSynced(path: string, data: Buffer | string, mode = 0o600): Promise<void> {
   const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
+  const fd = await openFd(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
   try {
     for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
     await fsyncFd(fd);
@@ -22,7 +24,7 @@ export async function writeFileSynced(path: string, data: Buffer | string, mode 
 }
 
 export async function fsyncDir(dir: string): Promise<void> {
-  const fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  const fd = await openFd(dir, constants.O_RDONLY | constants.O_DIRECTORY);
   try {
     await fsyncFd(fd);
   } finally {
