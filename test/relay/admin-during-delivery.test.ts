@@ -7,7 +7,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { controlSocketPath, sendControl } from '../../src/shared/control.js';
-import { mailroom, queuedIds, readQueued, sendmail, startDaemon, waitFor } from '../helpers/env.js';
+import { mailroom, queuedIds, readQueued, sandbox, sendmail, startDaemon, waitFor } from '../helpers/env.js';
 import { startSilent } from './peers.js';
 import { idsIn, relaySandbox } from './sandbox.js';
 
@@ -23,7 +23,7 @@ test('hold during a delivery waits for it to end, then holds with its result kep
   cleanups.push(() => sb.cleanup());
   writeFileSync(
     sb.config,
-    `hostname: test.example\nspool: ${sb.spool}\nsocket: ${sb.socket}\nrelay:\n  mode: smarthost\n  retry: [1h]\n  timeouts: { connect: 2s, greeting: 2s, command: 2s, data: 2s }\n  smarthosts:\n    - { host: 127.0.0.1, port: ${silent.port}, tls: none }\n`,
+    `hostname: test.example\nspool: ${sb.spool}\nsocket: ${sb.socket}\nrelay:\n  mode: smarthost\n  retry: [1h]\n  timeouts: { connect: 2s, greeting: 3s, command: 2s, data: 2s }\n  smarthosts:\n    - { host: 127.0.0.1, port: ${silent.port}, tls: none }\n`,
   );
   const d = await startDaemon(sb);
   cleanups.push(() => d.stop());
@@ -46,7 +46,7 @@ test('hold during a delivery waits for it to end, then holds with its result kep
 });
 
 test('settle is refused to whoever does not hold the message lock', async () => {
-  const sb = relaySandbox(() => '');
+  const sb = sandbox(); // relay.mode hold: the message stays queued
   cleanups.push(() => sb.cleanup());
   const d = await startDaemon(sb);
   cleanups.push(() => d.stop());
