@@ -5,6 +5,7 @@ import { promises as fsp } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Config } from '../config/load.js';
 import { controlSocketPath } from '../shared/control.js';
+import { pickupFifoPath } from '../shared/poke.js';
 import type { Logger } from '../shared/log.js';
 import { ensureSpool } from '../spool/layout.js';
 import { spoolPaths } from '../spool/paths.js';
@@ -14,6 +15,7 @@ import { recoverSpool } from '../spool/recover.js';
 import { pop3OptionsFrom, startPop3Server } from '../pop3/server.js';
 import { startSocketServer } from '../submit/socket/server.js';
 import { startControl } from './control.js';
+import { listenPickupFifo } from './pickup-fifo.js';
 import { lockSpool } from './pid-lock.js';
 import { createLocalDelivery } from '../local/deliver.js';
 import { createLocalRouter } from '../route/router.js';
@@ -86,6 +88,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   );
   runner = startQueueManager({ config, paths, log, relay, bouncer, local });
   pickup = startPickup(paths, publisher, log, { maxMessageSize: config.maxMessageSize });
+  const fifo = await listenPickupFifo(pickupFifoPath(config.socket.path), () => pickup?.kick(), log);
   const socket = await startSocketServer(config, publisher, log);
   const pop3Options = pop3OptionsFrom(config, log);
   const pop3 = pop3Options ? await startPop3Server(pop3Options) : undefined;
@@ -93,6 +96,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   return {
     async stop() {
       await control.close();
+      await fifo?.close();
       await pop3?.close();
       await socket.close();
       await pickup?.close();

@@ -133,7 +133,7 @@ test('flush: 69 with the daemon down, 0 with it up', async () => {
     assert.equal(up.code, 0, up.stderr);
     const one = await mailroom(sb, ['queue', 'flush', a]);
     assert.equal(one.code, 0, one.stderr);
-    assert.match(d.log(), /flush/);
+    await d.waitLog(/flush/);
   } finally {
     assert.equal(await d.stop(), 0);
   }

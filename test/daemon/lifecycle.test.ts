@@ -23,7 +23,7 @@ test('SIGTERM stops the daemon gracefully: exit 0, sockets and its claim removed
   assert.ok(!existsSync(sb.socket), 'submit.sock removed');
   assert.ok(!existsSync(sb.control), 'control.sock removed');
   assert.ok(!existsSync(join(sb.spool, 'locks/daemon.pid')));
-  assert.match(d.log(), /daemon stopped/);
+  await d.waitLog(/daemon stopped/);
 });
 
 test('mail submitted while the daemon is down waits in maildrop/ and is queued at start', async () => {
@@ -116,5 +116,5 @@ test('SIGTERM during a transaction: the client may finish it, gets its 250, and 
   } finally {
     c.close();
   }
-  assert.equal(await new Promise((r) => (d.proc.exitCode !== null ? r(d.proc.exitCode) : d.proc.once('exit', r))), 0, d.log());
+  assert.equal(await d.exited(), 0, d.log());
 });

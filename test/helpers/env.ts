@@ -1,5 +1,6 @@
 // Shared test plumbing: a fresh temp dir per test with its own config, spool
 // and sockets; the real bin/ commands run as child processes; the real daemon.
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
@@ -88,11 +89,25 @@ export function mailroom(sb: Sandbox, args: string[], opts: Parameters<typeof ru
 export interface DaemonProc {
   proc: ChildProcess;
   log(): string;
+  /**
+   * Waits (5 s at most) for a log line: a line is written after the change it
+   * reports (a file moved, a reply sent) and reaches us through a pipe, so a
+   * test that saw the change may not have the line yet.
+   */
+  waitLog(re: RegExp, timeoutMs?: number): Promise<void>;
+  /** Resolves to the exit code once the daemon has exited (after a signal the test sent itself). */
+  exited(): Promise<number | null>;
   stop(): Promise<number | null>;
   kill(): Promise<void>;
 }
 
-/** Starts `mailroom daemon --foreground` and waits until it accepts. */
+// Daemons a test forgot to stop (it failed half-way) must not keep the test
+// file's process alive, nor outlive it.
+const liveDaemons = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const p of liveDaemons) p.kill('SIGKILL');
+});
+
 /** Starts the daemon on the sandbox; nodeArgs (e.g. --cpu-prof, for the bench) run it through node explicitly. */
 export async function startDaemon(sb: Sandbox, nodeArgs: string[] = []): Promise<DaemonProc> {
   const args = ['daemon', '--foreground', '--config', sb.config];
@@ -102,17 +117,36 @@ export async function startDaemon(sb: Sandbox, nodeArgs: string[] = []): Promise
   let log = '';
   proc.stdout!.on('data', (d) => (log += d));
   proc.stderr!.on('data', (d) => (log += d));
-  const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
+  liveDaemons.add(proc);
+  // Not holding this process open: a test awaits the daemon through timers
+  // (waitFor) or through stop()/kill(), which take the reference back.
+  proc.unref();
+  for (const s of [proc.stdout, proc.stderr] as unknown as { unref?: () => void }[]) s.unref?.();
+  const exited = new Promise<number | null>((r) =>
+    proc.on('exit', (code) => {
+      liveDaemons.delete(proc);
+      r(code);
+    }),
+  );
   await waitFor(() => log.includes('daemon started') || proc.exitCode !== null, 15_000, 'daemon start');
   if (proc.exitCode !== null) throw new Error(`daemon exited: ${log}`);
   return {
     proc,
     log: () => log,
+    waitLog: async (re, timeoutMs = 5000) => {
+      await waitFor(() => re.test(log), timeoutMs, `log line ${re}`).catch(() => assert.match(log, re));
+    },
+    exited: () => {
+      proc.ref();
+      return exited;
+    },
     stop: async () => {
+      proc.ref(); // keep this process alive until the daemon's exit arrives
       proc.kill('SIGTERM');
       return exited;
     },
     kill: async () => {
+      proc.ref();
       proc.kill('SIGKILL');
       await exited;
     },

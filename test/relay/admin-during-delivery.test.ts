@@ -42,7 +42,7 @@ test('hold during a delivery waits for it to end, then holds with its result kep
   assert.equal(q.env.recipients[0].attempts, 1, 'the runner recorded its attempt before the hold');
   assert.match(q.env.recipients[0].lastError, /greeting|timeout|timed out/i);
   assert.ok(existsSync(join(sb.spool, 'data', `${id}.eml`)));
-  assert.match(d.log(), new RegExp(`${id}: deferred [\\s\\S]*`));
+  await d.waitLog(new RegExp(`${id}: deferred [\\s\\S]*`));
 });
 
 test('settle is refused to whoever does not hold the message lock', async () => {

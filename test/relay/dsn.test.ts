@@ -88,7 +88,7 @@ test('4xx then success: the delivered recipient is not sent again', async () => 
   assert.equal((await mailroom(sb, ['queue', 'flush'])).code, 0);
   await waitFor(() => again.received().length === 1 && queueSize(sb) === 0, 10_000, 'retry');
   assert.deepEqual(again.received()[0]!.rcpt_tos, ['later@example.net']);
-  assert.match(d.log(), /deferred to=<later@example\.net>/);
+  await d.waitLog(/deferred to=<later@example\.net>/);
 });
 
 test('mail older than maxAge expires and bounces', async () => {

@@ -148,6 +148,6 @@ test('sendmail -qI ID, -qR SITE, mailroom queue flush ID and sendmail -q retry o
   assert.equal(h.received().length, 4, 'each delivered once');
   for (const [rcpt, id] of Object.entries(ids)) {
     await waitLog(d, new RegExp(`${id}: removed`), `removal of ${id}`);
-    assert.match(d.log(), new RegExp(`${id}: sent to=<${rcpt.replace('.', '\\.')}> relay=127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:${port} tls=no .*attempt=2 reply="250 2\\.0\\.0 OK: stored"`));
+    await d.waitLog(new RegExp(`${id}: sent to=<${rcpt.replace('.', '\\.')}> relay=127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:${port} tls=no .*attempt=2 reply="250 2\\.0\\.0 OK: stored"`));
   }
 });

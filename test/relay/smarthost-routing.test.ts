@@ -99,9 +99,10 @@ test('relay.mode hold keeps mail as held; release sends it', async () => {
   cleanups.push(() => host.stop());
   writeFileSync(sb.config, `hostname: test.example\nspool: ${sb.spool}\nsocket: ${sb.socket}\nrelay:\n  mode: hold\n  smarthosts:\n${hostYaml(host.port)}`);
   let d = await startDaemon(sb);
+  cleanups.push(() => d.stop()); // whichever daemon runs when the test ends (stop is idempotent)
   assert.equal((await sendmail(sb, ['-i', 'h@example.net'], 'Subject: staging\n\nb\n')).code, 0);
   await waitFor(() => idsIn(sb, 'hold').length === 1, 10_000, 'held');
-  assert.match(d.log(), /: held /);
+  await d.waitLog(/: held /);
   const q = JSON.parse((await mailroom(sb, ['queue', 'list', '--json'])).stdout);
   assert.equal(q[0].held, true);
   assert.equal(host.received().length, 0);
@@ -109,7 +110,6 @@ test('relay.mode hold keeps mail as held; release sends it', async () => {
   await d.stop();
   writeFileSync(sb.config, `hostname: test.example\nspool: ${sb.spool}\nsocket: ${sb.socket}\nrelay:\n  mode: smarthost\n  smarthosts:\n${hostYaml(host.port)}`);
   d = await startDaemon(sb);
-  cleanups.push(() => d.stop());
   assert.equal(host.received().length, 0, 'held mail stays held across a restart');
   const rel = await mailroom(sb, ['queue', 'release', q[0].id]);
   assert.equal(rel.code, 0, rel.stderr);

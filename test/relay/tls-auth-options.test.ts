@@ -85,7 +85,7 @@ for (const mech of ['LOGIN', 'CRAM-MD5']) {
     assert.equal(got.auth, 'relay');
     assert.equal(got.tls, true);
     await waitFor(() => d.log().includes(`${id}: removed`), 5000, 'removal');
-    assert.match(d.log(), new RegExp(`${id}: sent to=<bob@example\\.net> relay=localhost\\[127\\.0\\.0\\.1\\]:${authHost.port} tls=yes .*reply="250 2\\.0\\.0 OK: stored"`));
+    await d.waitLog(new RegExp(`${id}: sent to=<bob@example\\.net> relay=localhost\\[127\\.0\\.0\\.1\\]:${authHost.port} tls=yes .*reply="250 2\\.0\\.0 OK: stored"`));
     assert.doesNotMatch(d.log(), /pw-9f2/);
   });
 }
@@ -97,13 +97,13 @@ test('implicit TLS, tlsVerify false: delivered over TLS; then a host needing ver
   assert.equal(got.tls, true);
   assert.equal(got.client_cert, null, 'no client certificate configured, none sent');
   await waitFor(() => d.log().includes(`${id}: removed`), 5000, 'removal');
-  assert.match(d.log(), new RegExp(`${id}: sent to=<carol@example\\.net> relay=localhost\\[127\\.0\\.0\\.1\\]:${tlsHost.port} tls=yes`));
+  await d.waitLog(new RegExp(`${id}: sent to=<carol@example\\.net> relay=localhost\\[127\\.0\\.0\\.1\\]:${tlsHost.port} tls=yes`));
 
   // Same host and port, verification on, no `ca`: the self-signed certificate
   // must be refused even while the unverified session above is still cached.
   const vid = await send('b@verify.example', 'dan@example.net', 'verify');
   await waitLog(new RegExp(`${vid}: deferred nrcpt=1 attempt=1 next=\\+60m`), 'deferral');
-  assert.match(d.log(), new RegExp(`${vid}: deferred to=<dan@example\\.net> .*reply="[^"]*(self[- ]signed|certificate)`, 'i'));
+  await d.waitLog(new RegExp(`${vid}: deferred to=<dan@example\\.net> .*reply="[^"]*(self[- ]signed|certificate)`, 'i'));
   const q = JSON.parse((await mailroom(sb, ['queue', 'list', '--json'])).stdout);
   const m = q.find((x: { id: string }) => x.id === vid);
   assert.equal(m.recipients[0].status, 'deferred');

@@ -42,7 +42,7 @@ test('an unwritable spool answers 451/452, leaves nothing behind, and recovers',
     rmSync(tmp);
     renameSync(`${tmp}.away`, tmp);
   }
-  assert.match(daemon.log(), /socket submission refused/);
+  await daemon.waitLog(/socket submission refused/);
   const again = await send('after');
   assert.match(again[5]!, /^250 /);
   assert.deepEqual(readdirSync(tmp), []);
@@ -62,6 +62,6 @@ test('a missing incoming/ directory: 451, and the message data does not stay beh
   // The .eml was renamed into data/ before the .env failed; without an envelope
   // it was never accepted, so the publisher removes it at once.
   assert.deepEqual(readdirSync(join(sb.spool, 'data')).sort(), dataBefore);
-  assert.match(daemon.log(), /socket submission refused/);
+  await daemon.waitLog(/socket submission refused/);
   mkdirSync(inc, { recursive: true });
 });

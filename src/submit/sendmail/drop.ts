@@ -1,10 +1,10 @@
-// Leaves a composed message in maildrop/ and pokes the daemon. Works with the
+// Leaves a composed message in maildrop/ and pokes the daemon (pickup FIFO). Works with the
 // daemon down: the message waits on disk. Errors come out classified:
 // no space -> EX_TEMPFAIL, spool missing or not writable -> EX_CANTCREAT.
 import { statfsSync } from 'node:fs';
 import type { SubmitView } from '../../config/submit-view.js';
-import { controlSocketPath, sendControl } from '../../shared/control.js';
 import { MailroomError, spoolError } from '../../shared/errors.js';
+import { pickupFifoPath, pokePickup } from '../../shared/poke.js';
 import { writeDrop } from '../../spool/maildrop.js';
 import { spoolPaths } from '../../spool/paths.js';
 import type { QueueId } from '../../spool/queue-id.js';
@@ -38,5 +38,5 @@ export async function dropMessage(view: SubmitView, id: QueueId, c: Composed): P
   } catch (err) {
     throw spoolError(`cannot write to ${paths.maildrop}`, err);
   }
-  await sendControl(controlSocketPath(view.socket.path), 'pickup', false, 500);
+  pokePickup(pickupFifoPath(view.socket.path));
 }
