@@ -11,31 +11,38 @@ import { RateLimiter } from './rate-limit.js';
 import { smarthostsFor } from './targets.js';
 import { deliverViaMx, deliverViaSmarthosts } from './transport.js';
 
+const MX_CONNECTIONS_PER_HOST = 8;
+
 export interface RelayService extends Deliverers {
   close(): void;
 }
 
 export function createRelayService(config: Config, log: Logger): RelayService {
   const tokens = new Map<string, OAuth2Tokens>();
-  const pool = new SessionPool(
-    {
-      hostname: config.hostname,
-      timeouts: config.relay.timeouts,
-      log,
-      oauth: (cfg: OAuth2Config) => {
-        const key = `${cfg.tokenUrl}|${cfg.clientId}|${cfg.refreshTokenFile}`;
-        let t = tokens.get(key);
-        if (!t) tokens.set(key, (t = new OAuth2Tokens(cfg, log)));
-        return t;
-      },
+  const ctx = {
+    hostname: config.hostname,
+    timeouts: config.relay.timeouts,
+    log,
+    oauth: (cfg: OAuth2Config) => {
+      const key = `${cfg.tokenUrl}|${cfg.clientId}|${cfg.refreshTokenFile}`;
+      let t = tokens.get(key);
+      if (!t) tokens.set(key, (t = new OAuth2Tokens(cfg, log)));
+      return t;
     },
-    { maxPerKey: Math.min(config.relay.concurrency, 8), idleMs: 5000, maxUses: 1000 },
-  );
+  };
+  // A smart host is the operator's own relay and takes all the mail: as many
+  // connections as relay.concurrency allows. An MX host is someone else's
+  // server: a few at most.
+  const smarthostPool = new SessionPool(ctx, { maxPerKey: config.relay.concurrency, idleMs: 5000, maxUses: 1000 });
+  const mxPool = new SessionPool(ctx, { maxPerKey: Math.min(config.relay.concurrency, MX_CONNECTIONS_PER_HOST), idleMs: 5000, maxUses: 1000 });
   const resolver = createResolver(config.relay.mx.dns);
   const limiter = config.relay.rateLimit ? new RateLimiter(config.relay.rateLimit.messages, config.relay.rateLimit.per) : undefined;
   return {
-    smarthost: (job) => deliverViaSmarthosts(pool, smarthostsFor(config, job.sender).targets, job, log, limiter),
-    mx: (domain, job) => deliverViaMx(pool, resolver, domain, config.relay.mx, job, log),
-    close: () => pool.closeAll(),
+    smarthost: (job) => deliverViaSmarthosts(smarthostPool, smarthostsFor(config, job.sender).targets, job, log, limiter),
+    mx: (domain, job) => deliverViaMx(mxPool, resolver, domain, config.relay.mx, job, log),
+    close: () => {
+      smarthostPool.closeAll();
+      mxPool.closeAll();
+    },
   };
 }
