@@ -212,6 +212,15 @@ export async function openSession(t: Target, ctx: SessionContext): Promise<Sessi
 
 async function sendOne(conn: SMTPConnection, rcpts: OutRecipient[], opts: SendOptions, timeouts: Timeouts): Promise<RcptResult[]> {
   const first = rcpts[0]!;
+  const c = conn as any;
+  const offersUtf8 = (c._supportedExtensions as string[] | undefined)?.includes('SMTPUTF8') === true;
+  // RFC 6531 §3.4: an internationalised address cannot be sent to a server
+  // that does not offer SMTPUTF8 (nodemailer would send it bare). The message
+  // is returned, as Postfix does; UTF-8 only in the header still goes out.
+  if (!offersUtf8 && [opts.sender, ...rcpts.map((r) => r.address)].some((a) => /[^\x00-\x7f]/.test(a))) {
+    const reply = '550 5.6.7 SMTPUTF8 is required (internationalized address), but was not offered by the host';
+    return rcpts.map((r) => ({ address: r.address, ok: false, temporary: false, reply }));
+  }
   const envelope = {
     from: opts.sender,
     to: rcpts.map((r) => r.address),
@@ -231,8 +240,7 @@ async function sendOne(conn: SMTPConnection, rcpts: OutRecipient[], opts: SendOp
   });
   // nodemailer asks for SMTPUTF8 only when an address is UTF-8; a message with
   // UTF-8 in its header (RFC 6532) needs it as much, so add it to MAIL FROM.
-  const c = conn as any;
-  const addUtf8 = opts.smtputf8 === true && (c._supportedExtensions as string[] | undefined)?.includes('SMTPUTF8') === true;
+  const addUtf8 = opts.smtputf8 === true && offersUtf8;
   if (addUtf8) {
     const plain = c._sendCommand;
     c._sendCommand = function (str: string, logStr?: string) {

@@ -3,7 +3,9 @@
 // with BODY=8BITMIME / SMTPUTF8 on MAIL FROM), and the DSN parameters of
 // RFC 3461 (RET, ENVID on MAIL FROM; NOTIFY, ORCPT on RCPT TO) passed on to a
 // smart host that offers DSN. aiosmtpd does not offer DSN, so smtp-server
-// (with hideDSN: false) plays that smart host (STYLE §8).
+// (with hideDSN: false) plays that smart host (STYLE §8). A second smtp-server
+// that does not offer SMTPUTF8 gets no internationalised address (returned
+// with 5.6.7), but a message with UTF-8 only in its header.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
@@ -24,6 +26,8 @@ let dsnServer: SMTPServer;
 let dsnPort: number;
 const seen: DsnSeen[] = [];
 let d: DaemonProc;
+let asciiServer: SMTPServer;
+const asciiSeen: { rcpt: string; mailArgs: Record<string, unknown>; data: Buffer }[] = [];
 const cleanups: (() => Promise<unknown> | void)[] = [];
 
 before(async () => {
@@ -60,10 +64,35 @@ before(async () => {
   dsnPort = (dsnServer.server.address() as { port: number }).port;
   cleanups.push(() => new Promise<void>((r) => dsnServer.close(() => r())));
 
+  asciiServer = new SMTPServer({
+    hideSMTPUTF8: true,
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onRcptTo(address, _session, cb) {
+      asciiSeen.push({ rcpt: address.address, mailArgs: {}, data: Buffer.alloc(0) });
+      cb();
+    },
+    onData(stream, session, cb) {
+      const parts: Buffer[] = [];
+      stream.on('data', (c: Buffer) => parts.push(c));
+      stream.on('end', () => {
+        const last = asciiSeen[asciiSeen.length - 1]!;
+        last.data = Buffer.concat(parts);
+        last.mailArgs = { ...((session.envelope.mailFrom && session.envelope.mailFrom.args) || {}) };
+        cb();
+      });
+    },
+  } as ConstructorParameters<typeof SMTPServer>[0]);
+  await new Promise<void>((r) => asciiServer.listen(0, '127.0.0.1', r));
+  const asciiPort = (asciiServer.server.address() as { port: number }).port;
+  cleanups.push(() => new Promise<void>((r) => asciiServer.close(() => r())));
+
   writeFileSync(
     sb.config,
     `hostname: test.example\nspool: ${sb.spool}\nsocket: ${sb.socket}\nrelay:\n  mode: smarthost\n  retry: [1h]\n  smarthosts:\n    - { host: 127.0.0.1, port: ${aio.port}, tls: none }\n` +
-      `  routes:\n    - sender: "*@dsn.example"\n      smarthosts:\n        - { host: 127.0.0.1, port: ${dsnPort}, tls: none }\n`,
+      `  routes:\n    - sender: "*@dsn.example"\n      smarthosts:\n        - { host: 127.0.0.1, port: ${dsnPort}, tls: none }\n` +
+      `    - sender: "*@ascii.example"\n      smarthosts:\n        - { host: 127.0.0.1, port: ${asciiPort}, tls: none }\n`,
   );
   d = await startDaemon(sb);
   cleanups.push(() => d.stop());
@@ -151,4 +180,20 @@ test('UTF-8 only in a header (RFC 6532): SMTPUTF8 is still asked for', async () 
   assert.ok(got.mail_options.includes('SMTPUTF8'), got.mail_options.join(' '));
   assert.ok(got.mail_options.includes('BODY=8BITMIME'), got.mail_options.join(' '));
   assert.match(got.data, /\r\nSubject: Grüße\r\n/);
+});
+
+test('a server without SMTPUTF8: an internationalised address is returned (5.6.7), UTF-8 in the header goes out', async () => {
+  const r = await sendmail(sb, ['-i', '-f', 'app@ascii.example', '--', 'jörg@example.net'], 'Subject: to jörg\n\nb\n');
+  assert.equal(r.code, 0, r.stderr);
+  await waitFor(() => aio.received().some((m) => m.rcpt_tos.includes('app@ascii.example')), 10_000, 'the bounce to the sender');
+  const dsn = aio.received().find((m) => m.rcpt_tos.includes('app@ascii.example'))!;
+  assert.match(dsn.data, /Status: 5\.6\.7/);
+  assert.ok(!asciiSeen.some((x) => x.rcpt.includes('example.net') && /[^\x00-\x7f]/.test(x.rcpt)), 'no UTF-8 address reached the server');
+
+  const h = await sendmail(sb, ['-i', '-f', 'app@ascii.example', '--', 'plain@example.org'], Buffer.from('Subject: Grüße\n\nascii body\n', 'utf8'));
+  assert.equal(h.code, 0, h.stderr);
+  await waitFor(() => asciiSeen.some((x) => x.rcpt === 'plain@example.org' && x.data.length > 0), 10_000, 'header-only UTF-8 delivered');
+  const got = asciiSeen.find((x) => x.rcpt === 'plain@example.org')!;
+  assert.equal(got.mailArgs.SMTPUTF8, undefined);
+  assert.ok(got.data.includes(Buffer.from('Subject: Grüße\r\n', 'utf8')));
 });
