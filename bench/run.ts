@@ -11,7 +11,8 @@
 // BENCH_STARTUP_RUNS BENCH_SEQ  BENCH_SOCKET  BENCH_CLIENTS  BENCH_DISK  BENCH_RELAY
 // BENCH_POP3  BENCH_LOCAL  BENCH_DAEMON_NODE_ARGS
 // (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")  BENCH_NO_WRITE=1.
-import { statfsSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statfsSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release } from 'node:os';
 import { join } from 'node:path';
 import { measureDiskConcurrent, measureDiskSingle, type DiskResult } from './disk.js';
@@ -102,15 +103,24 @@ async function main(): Promise<void> {
     box.remove();
   }
   const later: Row[] = [];
+  // Each group starts on a settled disk: what the rows before it wrote and
+  // removed (thousands of files) is flushed, and ext4's discards done, first.
+  const settle = async () => {
+    spawnSync('sync');
+    await new Promise((r) => setTimeout(r, 3000));
+  };
   if (only.has('relay')) {
+    await settle();
     process.stdout.write('relay: drain to a sink, then single-message latency ...\n');
     later.push(...(await runRelayBench({ messages: num('BENCH_RELAY', 2000) })));
   }
   if (only.has('local')) {
+    await settle();
     process.stdout.write('local delivery into Maildir ...\n');
     later.push(...(await runLocalBench({ daemonArgs: (process.env.BENCH_DAEMON_NODE_ARGS ?? '').split(' ').filter(Boolean) })));
   }
   if (only.has('pop3')) {
+    await settle();
     process.stdout.write('POP3: UIDL + RETR of a mixed mailbox, mailroom and Dovecot ...\n');
     later.push(...(await runPop3Bench({ messages: num('BENCH_POP3', 10000), log: (l) => process.stdout.write(`  ${l}\n`) })));
   }
@@ -137,9 +147,16 @@ async function main(): Promise<void> {
   const text = `Machine: ${mach}\n\n${table}\n${notes.length ? `\n${notes.join('\n')}\n` : ''}`;
   process.stdout.write(`\n${text}`);
   if (!process.env.BENCH_NO_WRITE) {
-    writeFileSync(join(ROOT, 'bench', 'results.md'), `# mailroom bench results\n\n\`npm run bench\`, ${new Date().toISOString().slice(0, 10)}.\n\n${text}`);
+    // The latest table replaces the old one; the notes written by hand below
+    // NOTES_MARK (the runs compared, where the time goes) are kept.
+    const file = join(ROOT, 'bench', 'results.md');
+    const old = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    const kept = old.includes(NOTES_MARK) ? old.slice(old.indexOf(NOTES_MARK)) : '';
+    writeFileSync(file, `# mailroom bench results\n\n\`npm run bench\`, ${new Date().toISOString().slice(0, 10)}.\n\n${text}${kept ? `\n${kept}` : ''}`);
   }
 }
+
+const NOTES_MARK = '## Notes';
 
 main().catch((err) => {
   process.stderr.write(`bench: ${(err as Error).stack ?? err}\n`);
