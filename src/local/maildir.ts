@@ -3,7 +3,7 @@
 // new/ never sees a partial file. Names are time.M<usec>P<pid>Q<seq>.<host>,S=<size>.
 // tmp/ new/ cur/ are created on demand, mode 0700, owned by the mailbox's user.
 // Never writes anywhere but inside local.mailboxes/<user>/.
-import { closeSync, constants, fchownSync, fsync, openSync, promises as fsp, writeSync } from 'node:fs';
+import { closeSync, constants, fchownSync, fsync, open, promises as fsp, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -34,11 +34,13 @@ export function sizeFromName(name: string): number | undefined {
 
 const FILE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 const fsyncFd = promisify(fsync);
+const openFd = promisify(open);
 
 /**
  * Fills a new file with the data, owned by `owner`, fsyncs and closes it.
- * Open, write and chown go to the page cache and are done inline (cheaper than
- * thread-pool round trips); only the fsync, which waits for the disk, is not.
+ * Write and chown go to the page cache and are done inline (cheaper than
+ * thread-pool round trips); the fsync, which waits for the disk, is not (nor
+ * the creating open before it, which may wait for a journal commit).
  */
 async function fillAndSync(fd: number, data: Buffer, owner: Owner | undefined): Promise<void> {
   try {
@@ -89,7 +91,7 @@ export function createMaildirWriter(syncDir: (dir: string) => Promise<void>): Ma
     for (let i = 0; ; i++) {
       const name = maildirName(data.length);
       const tmp = join(root, 'tmp', name);
-      const fd = openSync(tmp, FILE_FLAGS, 0o600);
+      const fd = await openFd(tmp, FILE_FLAGS, 0o600);
       try {
         await fillAndSync(fd, data, owner);
         const final = join(root, 'new', name);
