@@ -4,7 +4,7 @@
 // queue runner takes no lock per message: it is the only runner (the daemon's
 // pid lock), it skips a message whose lock an administrator holds
 // (heldByOther), and an administrator who took a lock waits, over the control
-// socket, until the runner is done with that message (admin/runner-wait.ts).
+// socket, until the runner is done with that message (admin/queue-actions.ts).
 import { statSync } from 'node:fs';
 import lockfile from 'proper-lockfile';
 import { MailroomError } from '../shared/errors.js';
@@ -46,7 +46,7 @@ export function heldByOther(paths: SpoolPaths, id: QueueId): boolean {
   return st !== undefined && st.mtimeMs >= Date.now() - STALE_MS;
 }
 
-/** Locks one message, waiting a little for a runner to finish with it. */
+/** Locks one message, waiting a little for another command to let go of it. */
 export async function claim(paths: SpoolPaths, id: QueueId, waitMs = 5000): Promise<Release> {
   const until = Date.now() + waitMs;
   for (;;) {

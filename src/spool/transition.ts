@@ -1,6 +1,7 @@
 // State changes of a queued message, each one atomic: a rename of its .env
-// between state directories, or an atomic rewrite of the .env. Callers hold the
-// message's lock (claim.ts).
+// between state directories, or an atomic rewrite of the .env. Callers own the
+// message: the daemon's runner, or an administrator's command holding its lock
+// (claim.ts).
 import { promises as fsp, readFileSync } from 'node:fs';
 import { MailroomError } from '../shared/errors.js';
 import { parseEnvelope, serializeEnvelope, type Envelope } from './envelope.js';
@@ -46,8 +47,8 @@ export async function mustLocate(paths: SpoolPaths, id: QueueId): Promise<Locate
  * directories fsynced unless `durable` is false. The queue runner's own moves
  * (into deferred/ after an attempt whose results are already on disk, into
  * hold/ under relay.mode hold) need no fsync: a rename is atomic, and one lost
- * in a power cut leaves the message in incoming/, where the restarted runner
- * does the same again. An administrator's hold must survive, so it is durable.
+ * in a power cut leaves the message where it was, with its results written,
+ * and the restarted runner does the same again. An administrator's hold must survive, so it is durable.
  */
 export async function moveEnvelope(paths: SpoolPaths, id: QueueId, from: EnvelopeDir, to: EnvelopeDir, durable = true): Promise<void> {
   if (from === to) return;

@@ -1,5 +1,5 @@
-// Leaves a composed message in maildrop/ and pokes the daemon (pickup FIFO). Works with the
-// daemon down: the message waits on disk. Errors come out classified:
+// Leaves a composed message in maildrop/ and pokes the daemon (pickup FIFO).
+// Works with the daemon down: the message waits on disk. Errors come out classified:
 // no space -> EX_TEMPFAIL, spool missing or not writable -> EX_CANTCREAT.
 import { statfsSync } from 'node:fs';
 import type { SubmitView } from '../../config/submit-view.js';
