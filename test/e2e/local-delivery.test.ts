@@ -122,7 +122,7 @@ describe('cron mail to root through the daemon into a Maildir', () => {
     assert.equal(head[0], 'Return-Path: <monitor@example.org>');
     assert.equal(head[1], 'Delivered-To: alice@test.example');
     assert.ok(!existsSync(join(sb.dir, 'mail', 'bob')), 'bob is an alias, not a mailbox');
-    assert.match(daemon!.log(), / sent to=<alice@test\.example> orig_to=<staff@test\.example> /);
+    await daemon!.waitLog(/ sent to=<alice@test\.example> orig_to=<staff@test\.example> /);
   });
 
   it('an alias to a remote address goes to the relay (held with the remote recipient)', async () => {
@@ -194,7 +194,7 @@ describe('an alias to a remote address reaches a smart host (aiosmtpd)', () => {
     assert.match(m!.data, /^Subject: nightly\r?$/m);
     assert.ok(!/^Delivered-To:/im.test(m!.data), 'no local trace header on relayed mail');
     assert.ok(!existsSync(join(sb.dir, 'mail')), 'nothing local');
-    assert.match(daemon!.log(), / sent to=<admin@example\.net> orig_to=<root@test\.example> relay=127\.0\.0\.1/);
+    await daemon!.waitLog(/ sent to=<admin@example\.net> orig_to=<root@test\.example> relay=127\.0\.0\.1/);
   });
 });
 
