@@ -3,7 +3,7 @@
 // waits until the runner is not working on it (over the control socket, when
 // a daemon runs), and changes its state with one atomic rename.
 import { promises as fsp } from 'node:fs';
-import { askDaemon } from '../shared/control.js';
+import { askDaemon, SETTLE_WAIT_MS } from '../shared/control.js';
 import { MailroomError } from '../shared/errors.js';
 import { claim } from '../spool/claim.js';
 import type { SpoolPaths } from '../spool/paths.js';
@@ -15,12 +15,9 @@ export function checkId(id: string): QueueId {
   return id;
 }
 
-/** How long an administrator waits for a delivery in progress to end. */
-const SETTLE_MS = 4000;
-
 /** With the lock held: returns once the daemon's runner (if a daemon runs) is not working on the message. */
 async function waitForRunner(control: string, id: QueueId): Promise<void> {
-  const r = await askDaemon(control, `settle ${id}`, SETTLE_MS + 1000);
+  const r = await askDaemon(control, `settle ${id}`, SETTLE_WAIT_MS + 1000); // the daemon answers first
   if (r.kind === 'absent' || (r.kind === 'answer' && r.text === 'idle')) return;
   const why = r.kind === 'answer' && r.text.startsWith('error') ? ` (daemon: ${r.text})` : '';
   throw new MailroomError('QUEUE_BUSY', 'temporary', `message ${id} is busy (being delivered); try again${why}`);

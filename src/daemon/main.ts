@@ -4,7 +4,7 @@
 import { promises as fsp } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Config } from '../config/load.js';
-import { controlSocketPath } from '../shared/control.js';
+import { controlSocketPath, SETTLE_WAIT_MS } from '../shared/control.js';
 import { pickupFifoPath } from '../shared/poke.js';
 import type { Logger } from '../shared/log.js';
 import { ensureSpool } from '../spool/layout.js';
@@ -24,9 +24,6 @@ import { createRelayService } from '../relay/service.js';
 import { startQueueManager, type QueueManager } from '../schedule/queue-manager.js';
 import { heldByOther } from '../spool/claim.js';
 import { isQueueId, type QueueId } from '../spool/queue-id.js';
-
-/** How long a `settle` request waits for a delivery in progress (the asker gives up a little later). */
-const SETTLE_WAIT_MS = 4000;
 
 export interface Daemon {
   stop(): Promise<void>;

@@ -3,12 +3,11 @@
 // new/ never sees a partial file. Names are time.M<usec>P<pid>Q<seq>.<host>,S=<size>.
 // tmp/ new/ cur/ are created on demand, mode 0700, owned by the mailbox's user.
 // Never writes anywhere but inside local.mailboxes/<user>/.
-import { closeSync, constants, fchownSync, fsync, open, promises as fsp, writeSync } from 'node:fs';
-import { promisify } from 'node:util';
+import { closeSync, constants, fchownSync, promises as fsp } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { MailroomError } from '../shared/errors.js';
-import { fsyncDir } from '../spool/fsio.js';
+import { fsyncDir, fsyncFd, openFd, writeAll } from '../spool/fsio.js';
 
 export interface Owner {
   uid: number;
@@ -33,8 +32,6 @@ export function sizeFromName(name: string): number | undefined {
 }
 
 const FILE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
-const fsyncFd = promisify(fsync);
-const openFd = promisify(open);
 
 /**
  * Fills a new file with the data, owned by `owner`, fsyncs and closes it.
@@ -44,7 +41,7 @@ const openFd = promisify(open);
  */
 async function fillAndSync(fd: number, data: Buffer, owner: Owner | undefined): Promise<void> {
   try {
-    for (let off = 0; off < data.length; ) off += writeSync(fd, data, off, data.length - off);
+    writeAll(fd, data);
     if (owner) fchownSync(fd, owner.uid, owner.gid);
     await fsyncFd(fd);
   } finally {

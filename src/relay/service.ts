@@ -33,8 +33,9 @@ export function createRelayService(config: Config, log: Logger): RelayService {
   // A smart host is the operator's own relay and takes all the mail: as many
   // connections as relay.concurrency allows. An MX host is someone else's
   // server: a few at most.
-  const smarthostPool = new SessionPool(ctx, { maxPerKey: config.relay.concurrency, idleMs: 5000, maxUses: 1000 });
-  const mxPool = new SessionPool(ctx, { maxPerKey: Math.min(config.relay.concurrency, MX_CONNECTIONS_PER_HOST), idleMs: 5000, maxUses: 1000 });
+  const reuse = { idleMs: 5000, maxUses: 1000 };
+  const smarthostPool = new SessionPool(ctx, { ...reuse, maxPerKey: config.relay.concurrency });
+  const mxPool = new SessionPool(ctx, { ...reuse, maxPerKey: Math.min(config.relay.concurrency, MX_CONNECTIONS_PER_HOST) });
   const resolver = createResolver(config.relay.mx.dns);
   const limiter = config.relay.rateLimit ? new RateLimiter(config.relay.rateLimit.messages, config.relay.rateLimit.per) : undefined;
   return {

@@ -11,42 +11,17 @@ export function controlSocketPath(submitSocket: string): string {
   return join(dirname(submitSocket), 'control.sock');
 }
 
-/**
- * Sends one command. With wait, resolves to the daemon's answer (or undefined
- * when no daemon listens); without, fires and forgets.
- */
-export function sendControl(path: string, command: string, wait = false, timeoutMs = 2000): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const sock = connect(path);
-    let answer = '';
-    const done = (v: string | undefined) => {
-      sock.destroy();
-      resolve(v);
-    };
-    sock.setTimeout(timeoutMs, () => done(undefined));
-    sock.on('error', () => done(undefined));
-    sock.on('connect', () => {
-      sock.write(command + '\n');
-      if (!wait) {
-        sock.end();
-        done('sent');
-      }
-    });
-    sock.on('data', (d) => {
-      answer += d.toString();
-      if (answer.includes('\n')) done(answer.trim());
-    });
-    sock.on('end', () => done(answer.trim() || undefined));
-  });
-}
+/** How long the daemon lets a delivery in progress finish for `settle` before it answers "busy". */
+export const SETTLE_WAIT_MS = 4000;
 
 export type ControlAnswer = { kind: 'answer'; text: string } | { kind: 'absent' } | { kind: 'timeout' };
 
 /**
  * Asks the daemon and tells "no daemon listens" (no socket, connection
- * refused) from "it did not answer in time".
+ * refused) from "it did not answer in time". Without wait, the command is
+ * sent and the answer is "sent" as soon as it is written.
  */
-export function askDaemon(path: string, command: string, timeoutMs: number): Promise<ControlAnswer> {
+export function askDaemon(path: string, command: string, timeoutMs: number, wait = true): Promise<ControlAnswer> {
   return new Promise((resolve) => {
     const sock = connect(path);
     let answer = '';
@@ -56,11 +31,26 @@ export function askDaemon(path: string, command: string, timeoutMs: number): Pro
     };
     sock.setTimeout(timeoutMs, () => done({ kind: 'timeout' }));
     sock.on('error', (err: NodeJS.ErrnoException) => done(err.code === 'ENOENT' || err.code === 'ECONNREFUSED' ? { kind: 'absent' } : { kind: 'timeout' }));
-    sock.on('connect', () => sock.write(command + '\n'));
+    sock.on('connect', () => {
+      sock.write(command + '\n');
+      if (!wait) {
+        sock.end();
+        done({ kind: 'answer', text: 'sent' });
+      }
+    });
     sock.on('data', (d) => {
       answer += d.toString();
       if (answer.includes('\n')) done({ kind: 'answer', text: answer.trim() });
     });
-    sock.on('end', () => done(answer ? { kind: 'answer', text: answer.trim() } : { kind: 'timeout' }));
+    sock.on('end', () => done(answer.trim() ? { kind: 'answer', text: answer.trim() } : { kind: 'timeout' }));
   });
+}
+
+/**
+ * Sends one command. With wait, resolves to the daemon's answer (or undefined
+ * when no daemon listens or it does not answer); without, fires and forgets.
+ */
+export async function sendControl(path: string, command: string, wait = false, timeoutMs = 2000): Promise<string | undefined> {
+  const r = await askDaemon(path, command, timeoutMs, wait);
+  return r.kind === 'answer' ? r.text : undefined;
 }

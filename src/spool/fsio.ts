@@ -8,15 +8,21 @@ import { closeSync, constants, fsync, open, promises as fsp, writeSync } from 'n
 import { dirname, join, basename } from 'node:path';
 import { promisify } from 'node:util';
 
-const fsyncFd = promisify(fsync);
-const openFd = promisify(open);
+/** fsync(2) and open(2) through the thread pool, on plain descriptors. */
+export const fsyncFd = promisify(fsync);
+export const openFd = promisify(open);
+
+/** Writes the whole buffer at the descriptor's offset (into the page cache). */
+export function writeAll(fd: number, buf: Buffer): void {
+  for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
+}
 
 /** Writes a new file (O_EXCL) and fsyncs it before closing. */
 export async function writeFileSynced(path: string, data: Buffer | string, mode = 0o600): Promise<void> {
   const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   const fd = await openFd(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
   try {
-    for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
+    writeAll(fd, buf);
     await fsyncFd(fd);
   } finally {
     closeSync(fd);

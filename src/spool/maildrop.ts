@@ -3,9 +3,10 @@
 // drop envelope), then the message with CRLF line endings. The file's owner is
 // the submitting user. Written with synchronous I/O: this is the fast path and
 // imports nothing heavy.
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync, constants } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import type { DsnNotify } from './envelope.js';
+import { writeAll } from './fsio.js';
 import type { QueueId } from './queue-id.js';
 
 export const DROP_VERSION = 1;
@@ -76,11 +77,6 @@ export function writeDrop(maildrop: string, id: QueueId, env: DropEnvelope, cont
     closeSync(fd);
   }
   return final;
-}
-
-function writeAll(fd: number, buf: Buffer): void {
-  let off = 0;
-  while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
 }
 
 export class DropFormatError extends Error {}
