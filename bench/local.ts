@@ -13,8 +13,8 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { sendControl } from '../src/shared/control.js';
-import { createBox, smallMessage, startDaemon, type BenchBox } from './sandbox.js';
-import { expect, SmtpClient } from './smtp-client.js';
+import { createBox, startDaemon, type BenchBox } from './sandbox.js';
+import { submitPipelined } from './socket-load.js';
 import { rate, since, sleep } from './stats.js';
 
 export interface LocalBenchOptions {
@@ -39,49 +39,11 @@ interface Row {
 }
 
 const envelope = () => 'MAIL FROM:<cron@bench.example>\r\nRCPT TO:<alice@bench.example>\r\nDATA\r\n';
-const dataOf = (i: number) => smallMessage(i).replace(/\n/g, '\r\n') + '.\r\n';
 
 /** Submits `total` messages over `clients` pipelined connections; resolves when all are accepted. */
-async function submit(socketPath: string, total: number, clients: number, deadline: number): Promise<number> {
-  const conns = await Promise.all(Array.from({ length: clients }, () => SmtpClient.open(socketPath)));
-  let next = 0;
-  let accepted = 0;
-  const take = () => (next < total && performance.now() < deadline ? next++ : -1);
-  try {
-    await Promise.all(
-      conns.map(async (c) => {
-        expect((await c.replies(1))[0]!, 220, 'greeting');
-        c.write('EHLO bench.example\r\n');
-        const [ehlo] = await c.replies(1);
-        expect(ehlo!, 250, 'EHLO');
-        let i = take();
-        if (i < 0) return;
-        c.write(envelope());
-        let [mail, rcpt, data] = await c.replies(3);
-        for (;;) {
-          expect(mail!, 250, 'MAIL');
-          expect(rcpt!, 250, 'RCPT');
-          expect(data!, 354, 'DATA');
-          const j = take();
-          c.write(j >= 0 ? dataOf(i) + envelope() : dataOf(i));
-          const r = await c.replies(j >= 0 ? 4 : 1);
-          expect(r[0]!, 250, 'end of DATA');
-          accepted++;
-          if (j < 0) break;
-          [, mail, rcpt, data] = r;
-          i = j;
-        }
-      }),
-    );
-  } finally {
-    for (const c of conns) {
-      c.write('QUIT\r\n');
-      c.close();
-    }
-  }
-  return accepted;
+function submit(socketPath: string, total: number, clients: number, deadline: number): Promise<number> {
+  return submitPipelined(socketPath, total, clients, { envelope, more: () => performance.now() < deadline });
 }
-
 
 /** CPU seconds (user + system) a process has used so far; NaN where /proc is missing. */
 function cpuSeconds(pid: number): number {
