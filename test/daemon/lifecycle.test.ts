@@ -2,7 +2,7 @@
 // down picked up at start, one daemon per spool, and an immediate restart
 // after kill -9 (its claim on the spool dies with it).
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { BIN, run, sandbox, sendmail, smtpDialog, startDaemon, waitFor, type Sandbox, queuedIds, queuedEnvPath, queuedEnvelope } from '../helpers/env.js';

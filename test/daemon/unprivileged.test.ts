@@ -2,7 +2,7 @@
 // under the user's name, and the user can neither read the queue nor list
 // maildrop/. The daemon (root here) creates the spool with its modes.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { BIN, run, sandbox, startDaemon, waitFor, type DaemonProc, type Sandbox, queuedIds, queuedEnvelope } from '../helpers/env.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { sandbox, sendmail, startDaemon, mailroom, waitFor, type Sandbox, type DaemonProc, queuedIds } from '../helpers/env.js';

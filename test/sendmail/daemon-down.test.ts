@@ -4,7 +4,6 @@
 // even maildrop/ can be written, sendmail says so with EX_CANTCREAT (73).
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { maildropNames, readDrops, readQueued, sandbox, sendmail, startDaemon, waitFor, type DaemonProc, type Sandbox } from '../helpers/env.js';
 

@@ -1,7 +1,7 @@
 // maildrop/ is hostile input: the daemon queues what is well formed and sets
 // aside (corrupt/drop-<name>, logged) what is not, never following links.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { newQueueId } from '../../src/spool/queue-id.js';
