@@ -10,7 +10,7 @@ import type { Logger } from '../shared/log.js';
 import { ensureSpool } from '../spool/layout.js';
 import { spoolPaths } from '../spool/paths.js';
 import { startPickup } from '../spool/pickup.js';
-import { createPublisher } from '../spool/publish.js';
+import { createPublisher, type Publisher } from '../spool/publish.js';
 import { recoverSpool } from '../spool/recover.js';
 import { pop3OptionsFrom, startPop3Server } from '../pop3/server.js';
 import { startSocketServer } from '../submit/socket/server.js';
@@ -38,12 +38,12 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   const spoolPublisher = createPublisher(paths);
   let runner: QueueManager | undefined;
   // Every published message goes to the queue manager at once (event-driven, no poll delay).
-  const publisher = {
-    publish: async (env: Parameters<typeof spoolPublisher.publish>[0], content: Buffer) => {
+  const publisher: Publisher = {
+    ...spoolPublisher,
+    publish: async (env, content) => {
       await spoolPublisher.publish(env, content);
-      runner?.enqueue(env.id as QueueId);
+      runner?.enqueue(env.id as QueueId, env);
     },
-    idle: () => spoolPublisher.idle(),
   };
   const relay = createRelayService(config, log);
   const bouncer = new Bouncer({ hostname: config.hostname, perSenderPerHour: 10 }, publisher, log);
@@ -83,13 +83,13 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     },
     log,
   );
-  runner = startQueueManager({ config, paths, log, relay, bouncer, local });
+  runner = startQueueManager({ config, paths, log, relay, bouncer, local, committing: spoolPublisher.committing });
   pickup = startPickup(paths, publisher, log, { maxMessageSize: config.maxMessageSize });
   const fifo = await listenPickupFifo(pickupFifoPath(config.socket.path), () => pickup?.kick(), log);
   const socket = await startSocketServer(config, publisher, log);
   const pop3Options = pop3OptionsFrom(config, log);
   const pop3 = pop3Options ? await startPop3Server(pop3Options) : undefined;
-  log.info('daemon started', { pid: process.pid, spool: config.spool, hostname: config.hostname });
+  log.info('daemon started', { pid: process.pid, spool: config.spool, hostname: config.hostname, commit: spoolPublisher.commit });
   return {
     async stop() {
       await control.close();
@@ -99,6 +99,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       await pickup?.close();
       await publisher.idle();
       await runner?.close();
+      spoolPublisher.close();
       relay.close();
       await local.delivery.close();
       await releaseLock();

@@ -43,11 +43,17 @@ export interface QueueManagerDeps {
   /** Messages handled at once when local delivery is on (default LOCAL_CONCURRENCY, at least relay.concurrency). */
   localConcurrency?: number;
   now?: () => number;
+  /** True for a message in incoming/ whose commit is still in progress: not to be touched yet. */
+  committing?: (id: string) => boolean;
 }
 
 export interface QueueManager {
-  /** A message just entered incoming/. */
-  enqueue(id: QueueId): void;
+  /**
+   * A message just entered incoming/; `env` is its envelope as written. The
+   * runner then takes it without a look at the disk: nobody else has had it
+   * (an administrator's command locks and asks `settled` first, which drops it).
+   */
+  enqueue(id: QueueId, env?: Envelope): void;
   /**
    * Resolves true once the runner is not working on `id` (at once when it is
    * not), false after timeoutMs. An administrator holding the message's lock
@@ -81,6 +87,8 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
   let idleResolve: (() => void) | undefined;
   const busyTimers = new Set<NodeJS.Timeout>();
   const settleWaiters = new Map<string, (() => void)[]>();
+  /** Envelopes of new messages as their publisher wrote them (see enqueue). */
+  const fresh = new Map<string, Envelope>();
   const maxRunning = d.local ? Math.max(config.relay.concurrency, d.localConcurrency ?? LOCAL_CONCURRENCY) : config.relay.concurrency;
   let relayBusy = 0;
   const relayWaiters: (() => void)[] = [];
@@ -133,7 +141,8 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
   }
 
   async function scan(force: boolean, pick?: (env: Envelope) => boolean): Promise<void> {
-    for (const id of await listIds(paths, 'incoming')) enqueue(id, force, 'incoming');
+    // A message still being committed is handed over by the publisher when it is durable.
+    for (const id of await listIds(paths, 'incoming')) if (!d.committing?.(id)) enqueue(id, force, 'incoming');
     for (const id of await listIds(paths, 'deferred')) {
       if (pick || !force) {
         const found = await locate(paths, id, 'deferred').catch(() => undefined);
@@ -236,7 +245,9 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
   }
 
   async function processMessage(id: QueueId, force: boolean, seen?: QueueState): Promise<void> {
-    if (heldByOther(paths, id)) {
+    const written = fresh.get(id);
+    fresh.delete(id);
+    if (!written && heldByOther(paths, id)) {
       // An administrator's command has it: look again shortly rather than at
       // the next retry time.
       const t = setTimeout(() => {
@@ -247,7 +258,7 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
       return;
     }
     try {
-      const found = await locate(paths, id, seen);
+      const found = written ? { state: 'incoming' as const, envelope: written } : await locate(paths, id, seen);
       if (!found || found.state === 'hold') return;
       const env = found.envelope;
       let state = found.state;
@@ -255,7 +266,10 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
         scheduleAt(Date.parse(env.nextAttemptAt));
         return;
       }
-      const message = readFileSync(paths.eml(id)); // in the page cache since it was written: no thread-pool round trip
+      // Read when a delivery or a bounce needs it (not to hold it); in the page
+      // cache since it was written: no thread-pool round trip.
+      let data: Buffer | undefined;
+      const message = (): Buffer => (data ??= readFileSync(paths.eml(id)));
       if (d.local && !env.expanded) {
         const before = JSON.stringify(env.recipients);
         expandLocal(env, d.local.router);
@@ -271,7 +285,7 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
       const pending = env.recipients.filter((r) => r.status === 'pending' || r.status === 'deferred');
       const localR = pending.filter((r) => r.dest);
       const remoteR = pending.filter((r) => !r.dest);
-      if (localR.length) await deliverLocal(env, localR, message);
+      if (localR.length) await deliverLocal(env, localR, message());
       if (localR.length && remoteR.length) await rewriteEnvelope(paths, state, env);
       let held = false;
       if (remoteR.length) {
@@ -284,7 +298,7 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
         } else {
           await acquireRelay();
           try {
-            await deliverRemote(env, state, remoteR, message);
+            await deliverRemote(env, state, remoteR, message());
           } finally {
             releaseRelay();
           }
@@ -292,7 +306,7 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
       }
       // DSN for recipients that failed in this run (including unknown aliases).
       const failedNow = env.recipients.filter((r) => r.status === 'failed' && !startFailed.has(r.address));
-      if (failedNow.length) await bounce(env, failedNow, message, 'failed');
+      if (failedNow.length) await bounce(env, failedNow, message(), 'failed');
       if (held) {
         // Every recipient change above is already on disk; only a retry time
         // needs clearing before the move (one rename, no rewrite, for new mail).
@@ -317,7 +331,7 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
           r.lastError = `expired after ${formatDuration(age)} in the queue; last error: ${r.lastError ?? 'none'}`;
         }
         log.event(id, 'expired', { age: formatDuration(age), nrcpt: left.length });
-        await bounce(env, left, message, 'failed');
+        await bounce(env, left, message(), 'failed');
         await removeMessage(paths, id, state);
         log.event(id, 'removed');
         return;
@@ -329,7 +343,7 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
       if (config.relay.delayWarning !== undefined && !env.delayWarned && env.source !== 'bounce' && age >= config.relay.delayWarning) {
         // (no delay warnings about bounces: their sender is the null sender)
         env.delayWarned = true;
-        await bounce(env, left, message, 'delayed');
+        await bounce(env, left, message(), 'delayed');
       }
       await rewriteEnvelope(paths, state, env);
       if (state === 'incoming') {
@@ -362,8 +376,13 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
   void scan(false).catch((err) => log.error('queue scan failed', { error: (err as Error).message }));
 
   return {
-    enqueue: (id) => enqueue(id, false, 'incoming'),
+    enqueue(id, env) {
+      // A copy: the publisher's caller may still read its own (to log it).
+      if (env && !closed) fresh.set(id, { ...env, dsn: { ...env.dsn }, recipients: env.recipients.map((r) => ({ ...r })) });
+      enqueue(id, false, 'incoming');
+    },
     settled(id, timeoutMs) {
+      fresh.delete(id); // an administrator has it now: look at the disk next time
       if (!running.has(id)) return Promise.resolve(true);
       return new Promise((resolve) => {
         const t = setTimeout(() => resolve(false), timeoutMs);

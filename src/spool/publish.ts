@@ -1,4 +1,7 @@
-// The one way a message becomes part of the queue. The message is written as
+// The one way a message becomes part of the queue. Where the native syncfs
+// addon is built (Linux), a batch is committed with one syncfs
+// (publish-syncfs.ts); otherwise, as here, with an fsync per file and
+// directory. The message is written as
 // data/<id>.eml (a new name, O_EXCL) and its envelope to tmp/, both fsynced;
 // then the envelope is renamed into incoming/ and data/ and incoming/ are
 // fsynced together. Only then is the caller told "accepted". Scanners look
@@ -12,6 +15,8 @@ import { spoolError } from '../shared/errors.js';
 import { serializeEnvelope, type Envelope } from './envelope.js';
 import { fsyncDir, tmpName, writeFileSynced } from './fsio.js';
 import type { SpoolPaths } from './paths.js';
+import { createSyncfsPublisher } from './publish-syncfs.js';
+import { loadSyncfs } from './syncfs.js';
 
 interface Pending {
   env: Envelope;
@@ -23,13 +28,24 @@ interface Pending {
 }
 
 export interface Publisher {
+  /** How a batch is made durable: one syncfs, or an fsync per file and directory. */
+  readonly commit: 'syncfs' | 'fsync';
   /** Resolves once the message is durably in incoming/. */
   publish(env: Envelope, content: Buffer): Promise<void>;
+  /** True while the message is in incoming/ but not yet durable (not to be touched). */
+  committing(id: string): boolean;
   /** Resolves when nothing is being committed. */
   idle(): Promise<void>;
+  close(): void;
 }
 
-export function createPublisher(paths: SpoolPaths): Publisher {
+/** The syncfs publisher where the addon is there (unless `commit` says fsync), else the fsync one. */
+export function createPublisher(paths: SpoolPaths, commit: 'auto' | 'fsync' = 'auto'): Publisher {
+  const syncfs = commit === 'auto' ? loadSyncfs() : undefined;
+  return syncfs ? createSyncfsPublisher(paths, syncfs) : createFsyncPublisher(paths);
+}
+
+export function createFsyncPublisher(paths: SpoolPaths): Publisher {
   let waiting: Pending[] = [];
   let running: Promise<void> | null = null;
 
@@ -101,14 +117,18 @@ export function createPublisher(paths: SpoolPaths): Publisher {
   }
 
   return {
+    commit: 'fsync',
     publish(env, content) {
       return new Promise<void>((resolve, reject) => {
         waiting.push({ env, content, resolve, reject });
         kick();
       });
     },
+    // Its envelope reaches incoming/ only after its data is durable.
+    committing: () => false,
     async idle() {
       while (running) await running;
     },
+    close() {},
   };
 }

@@ -2,7 +2,11 @@
 // temporary files whose writer is dead, remove message data that never got an
 // envelope (its sender was never told "accepted"), and move envelopes that
 // cannot be read, or whose data is missing, to corrupt/ — logged, never deleted.
+// Data of another size than its envelope records is what a crash (power cut)
+// before a syncfs group commit leaves (publish-syncfs.ts): that message was
+// never accepted; both files go to corrupt/.
 import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
 import type { Logger } from '../shared/log.js';
 import type { SpoolPaths } from './paths.js';
 import { isQueueId, type QueueId } from './queue-id.js';
@@ -36,11 +40,18 @@ export async function recoverSpool(paths: SpoolPaths, log: Logger): Promise<void
   for (const d of damaged) known.add(d.id);
   for (const name of await fsp.readdir(paths.corrupt)) if (name.endsWith('.env')) known.add(name.slice(0, -4));
   for (const e of entries) {
+    let size: number;
     try {
-      await fsp.access(paths.eml(e.id));
+      size = (await fsp.stat(paths.eml(e.id))).size;
     } catch {
       await moveEnvelope(paths, e.id, e.state, 'corrupt');
       log.error('envelope without message data moved to corrupt/', { id: e.id, state: e.state });
+      continue;
+    }
+    if (size !== e.envelope.size) {
+      await fsp.rename(paths.eml(e.id), join(paths.corrupt, `${e.id}.eml`));
+      await moveEnvelope(paths, e.id, e.state, 'corrupt');
+      log.error('message data of the wrong size (a crash before it was accepted) moved to corrupt/', { id: e.id, state: e.state, size, expected: e.envelope.size });
     }
   }
   for (const name of await fsp.readdir(paths.data)) {

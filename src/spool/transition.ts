@@ -2,7 +2,7 @@
 // between state directories, or an atomic rewrite of the .env. Callers own the
 // message: the daemon's runner, or an administrator's command holding its lock
 // (claim.ts).
-import { promises as fsp, readFileSync } from 'node:fs';
+import { promises as fsp, readFileSync, renameSync } from 'node:fs';
 import { MailroomError } from '../shared/errors.js';
 import { parseEnvelope, serializeEnvelope, type Envelope } from './envelope.js';
 import { fsyncDir, replaceFileAtomic } from './fsio.js';
@@ -52,8 +52,13 @@ export async function mustLocate(paths: SpoolPaths, id: QueueId): Promise<Locate
  */
 export async function moveEnvelope(paths: SpoolPaths, id: QueueId, from: EnvelopeDir, to: EnvelopeDir, durable = true): Promise<void> {
   if (from === to) return;
+  if (!durable) {
+    // One metadata call: inline costs less than a thread-pool round trip.
+    renameSync(paths.env(from, id), paths.env(to, id));
+    return;
+  }
   await fsp.rename(paths.env(from, id), paths.env(to, id));
-  if (durable) await Promise.all([fsyncDir(paths.dir(to)), fsyncDir(paths.dir(from))]);
+  await Promise.all([fsyncDir(paths.dir(to)), fsyncDir(paths.dir(from))]);
 }
 
 /** Rewrites the envelope in place (per-recipient results, next attempt). */

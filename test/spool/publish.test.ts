@@ -1,11 +1,13 @@
 // publish(): the one way a message enters the queue, tested on a real directory.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { newEnvelope, parseEnvelope } from '../../src/spool/envelope.js';
 import { ensureSpool } from '../../src/spool/layout.js';
 import { spoolPaths, type SpoolPaths } from '../../src/spool/paths.js';
 import { createPublisher } from '../../src/spool/publish.js';
+import { createSyncfsPublisher } from '../../src/spool/publish-syncfs.js';
+import { loadSyncfs } from '../../src/spool/syncfs.js';
 import { newQueueId, type QueueId } from '../../src/spool/queue-id.js';
 import { sandbox, type Sandbox } from '../helpers/env.js';
 
@@ -34,36 +36,77 @@ test('the spool directories have their modes', () => {
   }
 });
 
-test('publish writes data/<id>.eml and incoming/<id>.env, nothing left in tmp/', async () => {
-  const publisher = createPublisher(paths);
-  const id = newQueueId();
-  const content = Buffer.from('Subject: one\r\n\r\nbody\r\n');
-  await publisher.publish(envelopeFor(id, content), content);
-  assert.deepEqual(readFileSync(paths.eml(id)), content);
-  const env = parseEnvelope(readFileSync(paths.env('incoming', id), 'utf8'), id);
-  assert.equal(env.sender, 'alice@example.org');
-  assert.equal(env.size, content.length);
-  assert.equal(statSync(paths.eml(id)).mode & 0o777, 0o600);
-  assert.equal(statSync(paths.env('incoming', id)).mode & 0o777, 0o600);
-  assert.deepEqual(readdirSync(paths.tmp), []);
+test('the syncfs addon is built on Linux (npm ci builds native/syncfs)', { skip: process.platform !== 'linux' }, () => {
+  assert.equal(typeof loadSyncfs(), 'function');
 });
 
-test('many concurrent publishes (group commit) all land', async () => {
+for (const commit of ['auto', 'fsync'] as const) {
+  test(`${commit}: publish writes data/<id>.eml and incoming/<id>.env, nothing left in tmp/`, async () => {
+    const publisher = createPublisher(paths, commit);
+    assert.equal(publisher.commit, commit === 'auto' ? 'syncfs' : 'fsync');
+    const id = newQueueId();
+    const content = Buffer.from('Subject: one\r\n\r\nbody\r\n');
+    await publisher.publish(envelopeFor(id, content), content);
+    assert.deepEqual(readFileSync(paths.eml(id)), content);
+    const env = parseEnvelope(readFileSync(paths.env('incoming', id), 'utf8'), id);
+    assert.equal(env.sender, 'alice@example.org');
+    assert.equal(env.size, content.length);
+    assert.equal(statSync(paths.eml(id)).mode & 0o777, 0o600);
+    assert.equal(statSync(paths.env('incoming', id)).mode & 0o777, 0o600);
+    assert.deepEqual(readdirSync(paths.tmp), []);
+  });
+
+  test(`${commit}: many concurrent publishes (group commit) all land`, async () => {
+    const publisher = createPublisher(paths, commit);
+    const ids = Array.from({ length: 300 }, () => newQueueId());
+    await Promise.all(
+      ids.map((id, i) => {
+        const content = Buffer.from(`Subject: n${i}\r\n\r\n${'x'.repeat(i)}\r\n`);
+        return publisher.publish(envelopeFor(id, content), content);
+      }),
+    );
+    await publisher.idle();
+    const inQueue = new Set(readdirSync(paths.dir('incoming')));
+    const data = new Set(readdirSync(paths.data));
+    for (const [i, id] of ids.entries()) {
+      assert.ok(inQueue.has(`${id}.env`), id);
+      assert.ok(data.has(`${id}.eml`), id);
+      assert.equal(readFileSync(paths.eml(id), 'utf8'), `Subject: n${i}\r\n\r\n${'x'.repeat(i)}\r\n`);
+    }
+    assert.deepEqual(readdirSync(paths.tmp), []);
+  });
+}
+
+test('syncfs: a message is "committing" until its batch is durable, then handed over', async () => {
   const publisher = createPublisher(paths);
-  const ids = Array.from({ length: 300 }, () => newQueueId());
-  await Promise.all(
-    ids.map((id, i) => {
-      const content = Buffer.from(`Subject: n${i}\r\n\r\n${'x'.repeat(i)}\r\n`);
+  const id = newQueueId();
+  const content = Buffer.from('Subject: c\r\n\r\nbody\r\n');
+  const done = publisher.publish(envelopeFor(id, content), content);
+  assert.equal(publisher.committing(id), true);
+  assert.ok(readdirSync(paths.dir('incoming')).includes(`${id}.env`), 'written at once, before the syncfs');
+  await done;
+  assert.equal(publisher.committing(id), false);
+  publisher.close();
+});
+
+test('syncfs: a failed syncfs refuses the whole batch and takes it back out of the queue', async () => {
+  const publisher = createSyncfsPublisher(paths, () => Promise.reject(Object.assign(new Error('syncfs: Input/output error'), { code: 'EIO' })));
+  const ids = [newQueueId(), newQueueId()];
+  const results = await Promise.allSettled(
+    ids.map((id) => {
+      const content = Buffer.from(`Subject: ${id}\r\n\r\nx\r\n`);
       return publisher.publish(envelopeFor(id, content), content);
     }),
   );
-  await publisher.idle();
-  const inQueue = new Set(readdirSync(paths.dir('incoming')));
-  const data = new Set(readdirSync(paths.data));
-  for (const [i, id] of ids.entries()) {
-    assert.ok(inQueue.has(`${id}.env`), id);
-    assert.ok(data.has(`${id}.eml`), id);
-    assert.equal(readFileSync(paths.eml(id), 'utf8'), `Subject: n${i}\r\n\r\n${'x'.repeat(i)}\r\n`);
+  for (const r of results) {
+    assert.equal(r.status, 'rejected');
+    assert.match(String((r as PromiseRejectedResult).reason.message), /committing to the spool/);
+  }
+  for (const id of ids) {
+    assert.ok(!existsSync(paths.env('incoming', id)), 'no envelope left');
+    assert.ok(!existsSync(paths.eml(id)), 'no data left');
+    assert.equal(publisher.committing(id), false);
   }
   assert.deepEqual(readdirSync(paths.tmp), []);
+  publisher.close();
 });

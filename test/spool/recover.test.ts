@@ -52,6 +52,12 @@ test('the daemon repairs a crashed spool at start', async () => {
   const noEnvelope = newQueueId();
   writeFileSync(eml(noEnvelope), body);
 
+  // A power cut before a syncfs group commit: the envelope reached the disk,
+  // its data only in part. Never accepted; set aside with its data.
+  const shortData = newQueueId();
+  writeFileSync(eml(shortData), '');
+  writeFileSync(join(s, 'incoming', `${shortData}.env`), goodEnvelope(shortData, body.length));
+
   const dead = deadPid();
   const staleTmp = `${dead}.lxyz.0.${newQueueId()}.eml`;
   writeFileSync(join(s, 'tmp', staleTmp), 'half written');
@@ -76,6 +82,10 @@ test('the daemon repairs a crashed spool at start', async () => {
   assert.ok(existsSync(eml(futureVersion)), 'data of a corrupt envelope is kept');
   assert.ok(existsSync(eml(brokenJson)), 'data of a corrupt envelope is kept');
   assert.match(log, /unknown envelope version 99/);
+  assert.ok(existsSync(join(s, 'corrupt', `${shortData}.env`)), 'short data: envelope in corrupt/');
+  assert.ok(existsSync(join(s, 'corrupt', `${shortData}.eml`)), 'short data: data in corrupt/');
+  assert.ok(!existsSync(eml(shortData)) && !existsSync(join(s, 'incoming', `${shortData}.env`)));
+  assert.match(log, new RegExp(`message data of the wrong size .* id=${shortData} state=incoming size=0 expected=${body.length}`));
   // data that never got an envelope was never accepted: removed
   assert.ok(!existsSync(eml(noEnvelope)));
   // tmp/: the dead writer's file is gone, the live writer's is not

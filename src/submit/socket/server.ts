@@ -4,6 +4,7 @@
 // Extensions: SIZE, 8BITMIME, SMTPUTF8, PIPELINING, DSN. ENHANCEDSTATUSCODES is not
 // advertised (smtp-server would prefix its own codes to ours); our replies carry them in the text.
 import { chmodSync, promises as fsp } from 'node:fs';
+import type { Socket } from 'node:net';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { Config } from '../../config/load.js';
 import { submitViewOf } from '../../config/load.js';
@@ -34,6 +35,30 @@ async function readLimited(stream: SMTPServerDataStream, limit: number): Promise
     if (total <= limit) parts.push(chunk);
   }
   return stream.sizeExceeded || total > limit ? undefined : Buffer.concat(parts, total);
+}
+
+/**
+ * smtp-server writes each reply with its own write(2). A pipelining client
+ * gets several at once (the 250 for its message, then those for the MAIL,
+ * RCPT and DATA it sent behind it, all answered in one synchronous run):
+ * corked until the end of the tick they leave in one write, and wake the
+ * client once.
+ */
+function coalesceReplies(socket: Socket): void {
+  const write = socket.write;
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    socket.uncork();
+  };
+  socket.write = function (this: Socket, ...args: unknown[]) {
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      process.nextTick(uncork);
+    }
+    return (write as (...a: unknown[]) => boolean).apply(this, args);
+  } as Socket['write'];
 }
 
 export async function startSocketServer(config: Config, publisher: Publisher, log: Logger): Promise<SocketServer> {
@@ -115,6 +140,7 @@ export async function startSocketServer(config: Config, publisher: Publisher, lo
     },
   });
   server.on('error', (err) => log.error('socket server error', { error: err.message }));
+  server.server.on('connection', coalesceReplies);
   await fsp.rm(config.socket.path, { force: true });
   await new Promise<void>((resolve, reject) => {
     server.server.once('error', reject);
