@@ -1,38 +1,31 @@
-// Group commit with syncfs(2). Each message is written as soon as it arrives
-// (data/<id>.eml, its envelope in tmp/ renamed into incoming/), without an
-// fsync; one syncfs of the spool's file system then makes everything written
-// before it started durable — files, names and directories — and only then are
-// those senders told "accepted". Messages that arrive during a syncfs wait for
-// the next one; one is in flight at a time, so a busy spool pays one disk
-// flush for a whole batch instead of two file fsyncs per message.
+// Group commit with syncfs(2), in the native addon (syncfs.ts). Messages that
+// arrive while a commit is in progress wait for the next one; a commit writes
+// each of its messages (data/<id>.eml, then its envelope in tmp/ renamed into
+// incoming/), without an fsync, and then one syncfs of the spool's file system
+// makes everything written before it started durable — files, names and
+// directories. Only then are those senders told "accepted". The writes happen
+// on the thread pool with the syncfs, so the event loop stays with the SMTP
+// sessions; a busy spool pays one disk flush for a whole batch instead of two
+// file fsyncs per message.
 //
 // A crash before the syncfs completes may leave an envelope in incoming/ whose
 // data is short or empty: that message was never accepted (its sender got no
 // 250 and tries again). The envelope records the data's size; recovery moves
-// such a message to corrupt/ (recover.ts). Until its syncfs is done a message
-// is "committing": the queue runner leaves it alone.
-import { closeSync, constants, openSync, renameSync, rmSync } from 'node:fs';
-import { spoolError } from '../shared/errors.js';
+// such a message to corrupt/ (recover.ts). Until its commit is done a message
+// is "committing": the queue runner's scan leaves it alone.
+import { closeSync, constants, openSync, rmSync } from 'node:fs';
+import { MailroomError, spoolError } from '../shared/errors.js';
 import { serializeEnvelope, type Envelope } from './envelope.js';
-import { tmpName, writeAll } from './fsio.js';
+import { tmpName } from './fsio.js';
 import type { SpoolPaths } from './paths.js';
 import type { Publisher } from './publish.js';
-import type { SyncFs } from './syncfs.js';
+import type { CommitMessage, SpoolNative } from './syncfs.js';
 
 interface Pending {
   id: Envelope['id'];
+  files: CommitMessage;
   resolve: () => void;
   reject: (err: unknown) => void;
-}
-
-/** A new file (O_EXCL) with the whole buffer in it, closed; no fsync. */
-function writeNewFile(path: string, data: Buffer | string): void {
-  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-  try {
-    writeAll(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 function removeQuietly(path: string): void {
@@ -43,55 +36,63 @@ function removeQuietly(path: string): void {
   }
 }
 
-export function createSyncfsPublisher(paths: SpoolPaths, syncfs: SyncFs): Publisher {
+/** An errno from the addon as the error node:fs would have thrown. */
+function errnoError(errno: number, path: string): Error {
+  const codes: Record<number, string> = { 2: 'ENOENT', 5: 'EIO', 13: 'EACCES', 17: 'EEXIST', 20: 'ENOTDIR', 24: 'EMFILE', 28: 'ENOSPC', 30: 'EROFS', 122: 'EDQUOT' };
+  const code = codes[errno] ?? `errno ${errno}`;
+  return Object.assign(new Error(`${code}: cannot write ${path}`), { code, errno: -errno, path });
+}
+
+export function createSyncfsPublisher(paths: SpoolPaths, native: Pick<SpoolNative, 'commit'>): Publisher {
   let dirFd: number | undefined;
   let waiting: Pending[] = [];
   let current: Promise<void> | null = null;
   const committing = new Set<string>();
-
-  function stage(env: Envelope, content: Buffer): void {
-    const eml = paths.eml(env.id);
-    const tmp = tmpName(paths.tmp, `${env.id}.env`);
-    writeNewFile(eml, content);
-    try {
-      writeNewFile(tmp, serializeEnvelope(env));
-      renameSync(tmp, paths.env('incoming', env.id));
-    } catch (err) {
-      removeQuietly(tmp);
-      removeQuietly(eml);
-      throw err;
-    }
-  }
 
   function unstage(id: Envelope['id']): void {
     removeQuietly(paths.env('incoming', id));
     removeQuietly(paths.eml(id));
   }
 
+  async function commit(batch: Pending[]): Promise<void> {
+    dirFd ??= openSync(paths.root, constants.O_RDONLY | constants.O_DIRECTORY);
+    let errs: number[];
+    try {
+      errs = await native.commit(
+        batch.map((p) => p.files),
+        dirFd,
+      );
+    } catch (err) {
+      // Nothing in this batch is known to be on disk: refuse it all (451),
+      // and take it back out of the queue. At worst a duplicate, never a loss.
+      const e = spoolError('committing to the spool', err);
+      for (const p of batch) {
+        unstage(p.id);
+        committing.delete(p.id);
+        p.reject(e);
+      }
+      return;
+    }
+    batch.forEach((p, i) => {
+      committing.delete(p.id);
+      const errno = errs[i] ?? 0;
+      if (errno === 0) p.resolve();
+      else p.reject(spoolError('writing the message to the spool', errnoError(errno, p.files[errno === 17 ? 0 : 2])));
+    });
+  }
+
   function kick(): void {
     if (current || waiting.length === 0) return;
     const batch = waiting;
     waiting = [];
-    dirFd ??= openSync(paths.root, constants.O_RDONLY | constants.O_DIRECTORY);
-    current = syncfs(dirFd)
-      .then(
-        () => {
-          for (const p of batch) {
-            committing.delete(p.id);
-            p.resolve();
-          }
-        },
-        (err: unknown) => {
-          // Nothing in this batch is known to be on disk: refuse it all (451),
-          // and take it back out of the queue. At worst a duplicate, never a loss.
-          const e = spoolError('committing to the spool', err);
-          for (const p of batch) {
-            unstage(p.id);
-            committing.delete(p.id);
-            p.reject(e);
-          }
-        },
-      )
+    current = commit(batch)
+      .catch((err: unknown) => {
+        // Unexpected (the descriptor could not be opened): refuse the batch.
+        for (const p of batch) {
+          committing.delete(p.id);
+          p.reject(err instanceof MailroomError ? err : spoolError('committing to the spool', err));
+        }
+      })
       .finally(() => {
         current = null;
         kick();
@@ -101,14 +102,10 @@ export function createSyncfsPublisher(paths: SpoolPaths, syncfs: SyncFs): Publis
   return {
     commit: 'syncfs',
     publish(env, content) {
-      try {
-        stage(env, content);
-      } catch (err) {
-        return Promise.reject(spoolError('writing the message to the spool', err));
-      }
       committing.add(env.id);
+      const files: CommitMessage = [paths.eml(env.id), content, tmpName(paths.tmp, `${env.id}.env`), Buffer.from(serializeEnvelope(env), 'utf8'), paths.env('incoming', env.id)];
       return new Promise<void>((resolve, reject) => {
-        waiting.push({ id: env.id, resolve, reject });
+        waiting.push({ id: env.id, files, resolve, reject });
         kick();
       });
     },

@@ -16,7 +16,7 @@ import { serializeEnvelope, type Envelope } from './envelope.js';
 import { fsyncDir, tmpName, writeFileSynced } from './fsio.js';
 import type { SpoolPaths } from './paths.js';
 import { createSyncfsPublisher } from './publish-syncfs.js';
-import { loadSyncfs } from './syncfs.js';
+import { loadSpoolNative } from './syncfs.js';
 
 interface Pending {
   env: Envelope;
@@ -41,8 +41,8 @@ export interface Publisher {
 
 /** The syncfs publisher where the addon is there (unless `commit` says fsync), else the fsync one. */
 export function createPublisher(paths: SpoolPaths, commit: 'auto' | 'fsync' = 'auto'): Publisher {
-  const syncfs = commit === 'auto' ? loadSyncfs() : undefined;
-  return syncfs ? createSyncfsPublisher(paths, syncfs) : createFsyncPublisher(paths);
+  const native = commit === 'auto' ? loadSpoolNative() : undefined;
+  return native ? createSyncfsPublisher(paths, native) : createFsyncPublisher(paths);
 }
 
 export function createFsyncPublisher(paths: SpoolPaths): Publisher {

@@ -1,13 +1,13 @@
 // publish(): the one way a message enters the queue, tested on a real directory.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { newEnvelope, parseEnvelope } from '../../src/spool/envelope.js';
 import { ensureSpool } from '../../src/spool/layout.js';
 import { spoolPaths, type SpoolPaths } from '../../src/spool/paths.js';
 import { createPublisher } from '../../src/spool/publish.js';
 import { createSyncfsPublisher } from '../../src/spool/publish-syncfs.js';
-import { loadSyncfs } from '../../src/spool/syncfs.js';
+import { loadSpoolNative } from '../../src/spool/syncfs.js';
 import { newQueueId, type QueueId } from '../../src/spool/queue-id.js';
 import { sandbox, type Sandbox } from '../helpers/env.js';
 
@@ -37,7 +37,8 @@ test('the spool directories have their modes', () => {
 });
 
 test('the syncfs addon is built on Linux (npm ci builds native/syncfs)', { skip: process.platform !== 'linux' }, () => {
-  assert.equal(typeof loadSyncfs(), 'function');
+  assert.equal(typeof loadSpoolNative()?.commit, 'function');
+  assert.equal(typeof loadSpoolNative()?.syncfs, 'function');
 });
 
 for (const commit of ['auto', 'fsync'] as const) {
@@ -83,14 +84,19 @@ test('syncfs: a message is "committing" until its batch is durable, then handed 
   const content = Buffer.from('Subject: c\r\n\r\nbody\r\n');
   const done = publisher.publish(envelopeFor(id, content), content);
   assert.equal(publisher.committing(id), true);
-  assert.ok(readdirSync(paths.dir('incoming')).includes(`${id}.env`), 'written at once, before the syncfs');
   await done;
   assert.equal(publisher.committing(id), false);
   publisher.close();
 });
 
 test('syncfs: a failed syncfs refuses the whole batch and takes it back out of the queue', async () => {
-  const publisher = createSyncfsPublisher(paths, () => Promise.reject(Object.assign(new Error('syncfs: Input/output error'), { code: 'EIO' })));
+  const publisher = createSyncfsPublisher(paths, {
+    // The real writes, then a syncfs that fails as a dying disk's would.
+    commit: async (messages, fd) => {
+      await loadSpoolNative()!.commit(messages, fd);
+      throw Object.assign(new Error('syncfs: Input/output error'), { code: 'EIO' });
+    },
+  });
   const ids = [newQueueId(), newQueueId()];
   const results = await Promise.allSettled(
     ids.map((id) => {
@@ -107,6 +113,26 @@ test('syncfs: a failed syncfs refuses the whole batch and takes it back out of t
     assert.ok(!existsSync(paths.eml(id)), 'no data left');
     assert.equal(publisher.committing(id), false);
   }
+  assert.deepEqual(readdirSync(paths.tmp), []);
+  publisher.close();
+});
+
+test('syncfs: a message that cannot be written is refused alone; the rest of its batch lands', async () => {
+  const publisher = createPublisher(paths);
+  const [taken, fine] = [newQueueId(), newQueueId()];
+  writeFileSync(paths.eml(taken), 'already here');
+  const results = await Promise.allSettled(
+    [taken, fine].map((id) => {
+      const content = Buffer.from(`Subject: ${id}\r\n\r\nx\r\n`);
+      return publisher.publish(envelopeFor(id, content), content);
+    }),
+  );
+  assert.equal(results[0]!.status, 'rejected');
+  assert.match(String((results[0] as PromiseRejectedResult).reason.message), /writing the message to the spool.*EEXIST/);
+  assert.equal(readFileSync(paths.eml(taken), 'utf8'), 'already here', 'what was there is left alone');
+  assert.ok(!existsSync(paths.env('incoming', taken)));
+  assert.equal(results[1]!.status, 'fulfilled');
+  assert.ok(existsSync(paths.env('incoming', fine)) && existsSync(paths.eml(fine)));
   assert.deepEqual(readdirSync(paths.tmp), []);
   publisher.close();
 });
