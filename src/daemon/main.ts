@@ -38,16 +38,25 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   const spoolPublisher = createPublisher(paths);
   let runner: QueueManager | undefined;
   // Every published message goes to the queue manager at once (event-driven, no poll delay).
+  const local = { router: await createLocalRouter(config), delivery: createLocalDelivery(config, log) };
   const publisher: Publisher = {
     ...spoolPublisher,
     publish: async (env, content) => {
+      // Under relay.mode hold, mail with no local recipient is held from the
+      // start (as Postfix's cleanup puts a HOLD message straight into its hold
+      // queue): written into hold/, not handed to the runner to move there.
+      if (config.relay.mode === 'hold' && !env.recipients.some((r) => local.router.isLocal(r.address))) {
+        await spoolPublisher.publish(env, content, 'hold');
+        // after the caller's own "queued" line
+        setImmediate(() => log.event(env.id, 'held', { reason: 'relay.mode is hold', nrcpt: env.recipients.length }));
+        return;
+      }
       await spoolPublisher.publish(env, content);
       runner?.enqueue(env.id as QueueId, env);
     },
   };
   const relay = createRelayService(config, log);
   const bouncer = new Bouncer({ hostname: config.hostname, perSenderPerHour: 10 }, publisher, log);
-  const local = { router: await createLocalRouter(config), delivery: createLocalDelivery(config, log) };
   // The control socket listens before the runner starts: an administrator who
   // finds no daemon there holds the message's lock before the runner's first look.
   let pickup: ReturnType<typeof startPickup> | undefined;
@@ -73,6 +82,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
           // user's): nobody else can hold a delivery up this way.
           const id = args[0] ?? '';
           if (!isQueueId(id) || !heldByOther(paths, id)) return 'error settle needs the message lock held';
+          if (spoolPublisher.committing(id)) await spoolPublisher.idle(); // a new message: durable first
           return (await runner?.settled(id, SETTLE_WAIT_MS)) === false ? 'busy' : 'idle';
         }
         case 'ping':

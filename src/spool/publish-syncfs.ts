@@ -1,7 +1,7 @@
 // Group commit with syncfs(2), in the native addon (syncfs.ts). Messages that
 // arrive while a commit is in progress wait for the next one; a commit writes
 // each of its messages (data/<id>.eml, then its envelope in tmp/ renamed into
-// incoming/), without an fsync, and then one syncfs of the spool's file system
+// incoming/, or hold/), without an fsync, and then one syncfs of the spool's file system
 // makes everything written before it started durable — files, names and
 // directories. Only then are those senders told "accepted". The writes happen
 // on the thread pool with the syncfs, so the event loop stays with the SMTP
@@ -18,11 +18,12 @@ import { MailroomError, spoolError } from '../shared/errors.js';
 import { serializeEnvelope, type Envelope } from './envelope.js';
 import { tmpName } from './fsio.js';
 import type { SpoolPaths } from './paths.js';
-import type { Publisher } from './publish.js';
+import type { Publisher, PublishState } from './publish.js';
 import type { CommitMessage, SpoolNative } from './syncfs.js';
 
 interface Pending {
   id: Envelope['id'];
+  state: PublishState;
   files: CommitMessage;
   resolve: () => void;
   reject: (err: unknown) => void;
@@ -49,9 +50,9 @@ export function createSyncfsPublisher(paths: SpoolPaths, native: Pick<SpoolNativ
   let current: Promise<void> | null = null;
   const committing = new Set<string>();
 
-  function unstage(id: Envelope['id']): void {
-    removeQuietly(paths.env('incoming', id));
-    removeQuietly(paths.eml(id));
+  function unstage(p: Pending): void {
+    removeQuietly(paths.env(p.state, p.id));
+    removeQuietly(paths.eml(p.id));
   }
 
   async function commit(batch: Pending[]): Promise<void> {
@@ -67,7 +68,7 @@ export function createSyncfsPublisher(paths: SpoolPaths, native: Pick<SpoolNativ
       // and take it back out of the queue. At worst a duplicate, never a loss.
       const e = spoolError('committing to the spool', err);
       for (const p of batch) {
-        unstage(p.id);
+        unstage(p);
         committing.delete(p.id);
         p.reject(e);
       }
@@ -101,11 +102,11 @@ export function createSyncfsPublisher(paths: SpoolPaths, native: Pick<SpoolNativ
 
   return {
     commit: 'syncfs',
-    publish(env, content) {
+    publish(env, content, state = 'incoming') {
       committing.add(env.id);
-      const files: CommitMessage = [paths.eml(env.id), content, tmpName(paths.tmp, `${env.id}.env`), Buffer.from(serializeEnvelope(env), 'utf8'), paths.env('incoming', env.id)];
+      const files: CommitMessage = [paths.eml(env.id), content, tmpName(paths.tmp, `${env.id}.env`), Buffer.from(serializeEnvelope(env), 'utf8'), paths.env(state, env.id)];
       return new Promise<void>((resolve, reject) => {
-        waiting.push({ id: env.id, files, resolve, reject });
+        waiting.push({ id: env.id, state, files, resolve, reject });
         kick();
       });
     },

@@ -18,9 +18,13 @@ import type { SpoolPaths } from './paths.js';
 import { createSyncfsPublisher } from './publish-syncfs.js';
 import { loadSpoolNative } from './syncfs.js';
 
+/** Where a new message's envelope goes: incoming/, or hold/ when it is to be held from the start. */
+export type PublishState = 'incoming' | 'hold';
+
 interface Pending {
   env: Envelope;
   content: Buffer;
+  state: PublishState;
   resolve: () => void;
   reject: (err: unknown) => void;
   eml?: string;
@@ -30,9 +34,9 @@ interface Pending {
 export interface Publisher {
   /** How a batch is made durable: one syncfs, or an fsync per file and directory. */
   readonly commit: 'syncfs' | 'fsync';
-  /** Resolves once the message is durably in incoming/. */
-  publish(env: Envelope, content: Buffer): Promise<void>;
-  /** True while the message is in incoming/ but not yet durable (not to be touched). */
+  /** Resolves once the message is durably in incoming/ (or `state`). */
+  publish(env: Envelope, content: Buffer, state?: PublishState): Promise<void>;
+  /** True while the message is in the queue but not yet durable (not to be touched). */
   committing(id: string): boolean;
   /** Resolves when nothing is being committed. */
   idle(): Promise<void>;
@@ -81,15 +85,15 @@ export function createFsyncPublisher(paths: SpoolPaths): Publisher {
     );
     if (staged.length === 0) return;
     try {
-      await Promise.all(staged.map((p) => fsp.rename(p.tmpEnv!, paths.env('incoming', p.env.id))));
-      await Promise.all([fsyncDir(paths.data), fsyncDir(paths.dir('incoming'))]);
+      await Promise.all(staged.map((p) => fsp.rename(p.tmpEnv!, paths.env(p.state, p.env.id))));
+      await Promise.all([fsyncDir(paths.data), ...[...new Set(staged.map((p) => p.state))].map((st) => fsyncDir(paths.dir(st)))]);
     } catch (err) {
       // A batch that failed half-way may leave visible messages whose senders are
       // told to retry: at worst a duplicate, never a loss.
       await Promise.all(
         staged.map(async (p) => {
           // Data whose envelope did not land was never accepted: do not leave it in data/.
-          const landed = await fsp.access(paths.env('incoming', p.env.id)).then(() => true, () => false);
+          const landed = await fsp.access(paths.env(p.state, p.env.id)).then(() => true, () => false);
           if (landed) await removeQuietly(p.tmpEnv!);
           else await cleanup(p);
         }),
@@ -118,9 +122,9 @@ export function createFsyncPublisher(paths: SpoolPaths): Publisher {
 
   return {
     commit: 'fsync',
-    publish(env, content) {
+    publish(env, content, state = 'incoming') {
       return new Promise<void>((resolve, reject) => {
-        waiting.push({ env, content, resolve, reject });
+        waiting.push({ env, content, state, resolve, reject });
         kick();
       });
     },

@@ -105,6 +105,9 @@ test('relay.mode hold keeps mail as held; release sends it', async () => {
   await d.waitLog(/: held /);
   const q = JSON.parse((await mailroom(sb, ['queue', 'list', '--json'])).stdout);
   assert.equal(q[0].held, true);
+  // Held from the start (written into hold/, never handed to the runner), logged after "queued".
+  const log = d.log();
+  assert.ok(log.indexOf(`${q[0].id}: queued`) >= 0 && log.indexOf(`${q[0].id}: queued`) < log.indexOf(`${q[0].id}: held reason="relay.mode is hold"`), log);
   assert.equal(host.received().length, 0);
   // The operator switches to smarthost mode and releases the message.
   await d.stop();

@@ -25,7 +25,7 @@ test('an unwritable spool answers 451/452, leaves nothing behind, and recovers',
   const tmp = join(sb.spool, 'tmp');
   const ok = await send('before');
   assert.match(ok[5]!, /^250 /);
-  // queued messages in any state (the queue manager moves them on to hold/ in this sandbox)
+  // queued messages in any state (new mail goes straight to hold/ in this sandbox)
   const snapshot = () => ({ incoming: queuedIds(sb), data: readdirSync(join(sb.spool, 'data')).sort() });
   const before = snapshot();
 
@@ -48,18 +48,19 @@ test('an unwritable spool answers 451/452, leaves nothing behind, and recovers',
   assert.deepEqual(readdirSync(tmp), []);
 });
 
-test('a missing incoming/ directory: 451, and the message data does not stay behind', async () => {
-  const inc = join(sb.spool, 'incoming');
+// relay.mode is hold in this sandbox: new mail to a remote recipient goes straight to hold/.
+test('a missing hold/ directory (where the message goes): 451, and the message data does not stay behind', async () => {
+  const inc = join(sb.spool, 'hold');
   const dataBefore = readdirSync(join(sb.spool, 'data')).sort();
   renameSync(inc, `${inc}.away`);
   try {
-    const r = await send('no incoming');
+    const r = await send('no hold');
     assert.match(r[5]!, /^45[12] /, r.join(' | '));
   } finally {
     renameSync(`${inc}.away`, inc);
   }
   assert.deepEqual(readdirSync(join(sb.spool, 'tmp')), []);
-  // The .eml was renamed into data/ before the .env failed; without an envelope
+  // The .eml was written into data/ before the .env failed; without an envelope
   // it was never accepted, so the publisher removes it at once.
   assert.deepEqual(readdirSync(join(sb.spool, 'data')).sort(), dataBefore);
   await daemon.waitLog(/socket submission refused/);
