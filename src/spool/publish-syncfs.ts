@@ -1,19 +1,20 @@
 // Group commit with syncfs(2), in the native addon (syncfs.ts). Messages that
 // arrive while a commit is in progress wait for the next one; a commit writes
 // each of its messages (data/<id>.eml, then its envelope in tmp/ renamed into
-// incoming/, or hold/), without an fsync, and then one syncfs of the spool's file system
-// makes everything written before it started durable — files, names and
-// directories. Only then are those senders told "accepted". The writes happen
+// incoming/, or hold/), without an fsync, and then one syncfs of the spool's
+// file system makes everything written before it started durable — files,
+// names and directories. Only then are those senders told "accepted". The writes happen
 // on the thread pool with the syncfs, so the event loop stays with the SMTP
 // sessions; a busy spool pays one disk flush for a whole batch instead of two
 // file fsyncs per message.
 //
-// A crash before the syncfs completes may leave an envelope in incoming/ whose
-// data is short or empty: that message was never accepted (its sender got no
+// A crash before the syncfs completes may leave an envelope in incoming/ (or
+// hold/) whose data is short or empty: that message was never accepted (its sender got no
 // 250 and tries again). The envelope records the data's size; recovery moves
 // such a message to corrupt/ (recover.ts). Until its commit is done a message
 // is "committing": the queue runner's scan leaves it alone.
 import { closeSync, constants, openSync, rmSync } from 'node:fs';
+import { getSystemErrorName } from 'node:util';
 import { MailroomError, spoolError } from '../shared/errors.js';
 import { serializeEnvelope, type Envelope } from './envelope.js';
 import { tmpName } from './fsio.js';
@@ -39,8 +40,12 @@ function removeQuietly(path: string): void {
 
 /** An errno from the addon as the error node:fs would have thrown. */
 function errnoError(errno: number, path: string): Error {
-  const codes: Record<number, string> = { 2: 'ENOENT', 5: 'EIO', 13: 'EACCES', 17: 'EEXIST', 20: 'ENOTDIR', 24: 'EMFILE', 28: 'ENOSPC', 30: 'EROFS', 122: 'EDQUOT' };
-  const code = codes[errno] ?? `errno ${errno}`;
+  let code: string;
+  try {
+    code = getSystemErrorName(-errno);
+  } catch {
+    code = `errno ${errno}`;
+  }
   return Object.assign(new Error(`${code}: cannot write ${path}`), { code, errno: -errno, path });
 }
 
