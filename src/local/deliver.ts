@@ -11,8 +11,9 @@ import { isMailboxName } from '../route/expand.js';
 import { systemAccount } from '../route/passwd.js';
 import type { Logger } from '../shared/log.js';
 import type { Envelope } from '../spool/envelope.js';
+import { loadSpoolNative } from '../spool/syncfs.js';
 import { outcomeForError } from './classify.js';
-import { createDirSyncer } from './dir-sync.js';
+import { createDirSyncer, createFsSyncer } from './dir-sync.js';
 import { deliverToFile } from './file-target.js';
 import { alreadyDeliveredTo, toUnixLines, traceHeaders } from './headers.js';
 import { deliverLmtp, parseLmtpUrl } from './lmtp.js';
@@ -46,7 +47,8 @@ const isRoot = () => process.getuid?.() === 0;
 
 export function createLocalDelivery(config: Config, log: Logger, opts: LocalDeliveryOptions = {}): LocalDelivery {
   const base = config.local.mailboxes;
-  const maildir = createMaildirWriter(createDirSyncer());
+  const native = loadSpoolNative();
+  const maildir = createMaildirWriter(createDirSyncer(), native && createFsSyncer(native));
   const lock = { timeoutMs: opts.lockTimeoutMs ?? 10_000, staleMs: opts.lockStaleMs ?? 5 * 60_000 };
   const lmtp = config.local.lmtp ? parseLmtpUrl(config.local.lmtp) : undefined;
   let closed = false;

@@ -1,6 +1,7 @@
 // Maildir delivery (https://cr.yp.to/proto/maildir.html, Dovecot's naming):
 // write tmp/<unique>, fsync, link into new/<unique>, fsync new/ — a reader of
-// new/ never sees a partial file. Names are time.M<usec>P<pid>Q<seq>.<host>,S=<size>.
+// new/ never sees a partial file. Where the native addon is built, each fsync
+// is a syncfs of the file system shared with the concurrent deliveries. Names are time.M<usec>P<pid>Q<seq>.<host>,S=<size>.
 // tmp/ new/ cur/ are created on demand, mode 0700, owned by the mailbox's user.
 // Never writes anywhere but inside local.mailboxes/<user>/.
 import { closeSync, constants, fchownSync, promises as fsp } from 'node:fs';
@@ -34,19 +35,21 @@ export function sizeFromName(name: string): number | undefined {
 const FILE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
 /**
- * Fills a new file with the data, owned by `owner`, fsyncs and closes it.
+ * Fills a new file with the data, owned by `owner`, and closes it; then makes
+ * it durable: its own fsync, or (`syncFs`) a shared sync of the file system.
  * Write and chown go to the page cache and are done inline (cheaper than
- * thread-pool round trips); the fsync, which waits for the disk, is not (nor
+ * thread-pool round trips); the sync, which waits for the disk, is not (nor
  * the creating open before it, which may wait for a journal commit).
  */
-async function fillAndSync(fd: number, data: Buffer, owner: Owner | undefined): Promise<void> {
+async function fillAndSync(fd: number, data: Buffer, owner: Owner | undefined, syncFs: (() => Promise<void>) | undefined): Promise<void> {
   try {
     writeAll(fd, data);
     if (owner) fchownSync(fd, owner.uid, owner.gid);
-    await fsyncFd(fd);
+    if (!syncFs) await fsyncFd(fd);
   } finally {
     closeSync(fd);
   }
+  if (syncFs) await syncFs();
 }
 
 export interface MaildirWriter {
@@ -56,7 +59,14 @@ export interface MaildirWriter {
   usage(root: string): Promise<number>;
 }
 
-export function createMaildirWriter(syncDir: (dir: string) => Promise<void>): MaildirWriter {
+/**
+ * `syncDir` fsyncs new/ after the link; with `syncFs` (a shared syncfs of the
+ * file system holding a directory, where the native addon is built) a
+ * delivery instead waits for two syncs shared with the deliveries running at
+ * the same time: one after its file is written (the file is complete on disk
+ * before it has a name in new/, the Maildir rule), one after the link.
+ */
+export function createMaildirWriter(syncDir: (dir: string) => Promise<void>, syncFs?: (dir: string) => Promise<void>): MaildirWriter {
   const ready = new Set<string>();
 
   async function makeDir(path: string, owner: Owner | undefined): Promise<boolean> {
@@ -90,7 +100,7 @@ export function createMaildirWriter(syncDir: (dir: string) => Promise<void>): Ma
       const tmp = join(root, 'tmp', name);
       const fd = await openFd(tmp, FILE_FLAGS, 0o600);
       try {
-        await fillAndSync(fd, data, owner);
+        await fillAndSync(fd, data, owner, syncFs && (() => syncFs(root)));
         const final = join(root, 'new', name);
         try {
           // link, not rename: it never replaces an existing message.
@@ -99,7 +109,7 @@ export function createMaildirWriter(syncDir: (dir: string) => Promise<void>): Ma
           if ((err as NodeJS.ErrnoException).code === 'EEXIST' && i < 3) continue;
           throw err;
         }
-        await syncDir(join(root, 'new'));
+        await (syncFs ? syncFs(root) : syncDir(join(root, 'new')));
         return final;
       } finally {
         await fsp.unlink(tmp).catch(() => undefined);
