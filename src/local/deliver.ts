@@ -11,9 +11,8 @@ import { isMailboxName } from '../route/expand.js';
 import { systemAccount } from '../route/passwd.js';
 import type { Logger } from '../shared/log.js';
 import type { Envelope } from '../spool/envelope.js';
-import { loadSpoolNative } from '../spool/syncfs.js';
 import { outcomeForError } from './classify.js';
-import { createDirSyncer, createFsSyncer } from './dir-sync.js';
+import { createDirSyncer } from './dir-sync.js';
 import { deliverToFile } from './file-target.js';
 import { alreadyDeliveredTo, toUnixLines, traceHeaders } from './headers.js';
 import { deliverLmtp, parseLmtpUrl } from './lmtp.js';
@@ -47,8 +46,7 @@ const isRoot = () => process.getuid?.() === 0;
 
 export function createLocalDelivery(config: Config, log: Logger, opts: LocalDeliveryOptions = {}): LocalDelivery {
   const base = config.local.mailboxes;
-  const native = loadSpoolNative();
-  const maildir = createMaildirWriter(createDirSyncer(), native && createFsSyncer(native));
+  const maildir = createMaildirWriter(createDirSyncer());
   const lock = { timeoutMs: opts.lockTimeoutMs ?? 10_000, staleMs: opts.lockStaleMs ?? 5 * 60_000 };
   const lmtp = config.local.lmtp ? parseLmtpUrl(config.local.lmtp) : undefined;
   let closed = false;

@@ -1,7 +1,6 @@
 // Maildir delivery (https://cr.yp.to/proto/maildir.html, Dovecot's naming):
 // write tmp/<unique>, fsync, link into new/<unique>, fsync new/ — a reader of
-// new/ never sees a partial file. Where the native addon is built, each fsync
-// is a syncfs of the file system shared with the concurrent deliveries. Names are time.M<usec>P<pid>Q<seq>.<host>,S=<size>.
+// new/ never sees a partial file. Names are time.M<usec>P<pid>Q<seq>.<host>,S=<size>.
 // tmp/ new/ cur/ are created on demand, mode 0700, owned by the mailbox's user.
 // Never writes anywhere but inside local.mailboxes/<user>/.
 import { closeSync, constants, fchownSync, promises as fsp } from 'node:fs';
@@ -35,21 +34,19 @@ export function sizeFromName(name: string): number | undefined {
 const FILE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
 /**
- * Fills a new file with the data, owned by `owner`, and closes it; then makes
- * it durable: its own fsync, or (`syncFs`) a shared sync of the file system.
+ * Fills a new file with the data, owned by `owner`, fsyncs and closes it.
  * Write and chown go to the page cache and are done inline (cheaper than
- * thread-pool round trips); the sync, which waits for the disk, is not (nor
+ * thread-pool round trips); the fsync, which waits for the disk, is not (nor
  * the creating open before it, which may wait for a journal commit).
  */
-async function fillAndSync(fd: number, data: Buffer, owner: Owner | undefined, syncFs: (() => Promise<void>) | undefined): Promise<void> {
+async function fillAndSync(fd: number, data: Buffer, owner: Owner | undefined): Promise<void> {
   try {
     writeAll(fd, data);
     if (owner) fchownSync(fd, owner.uid, owner.gid);
-    if (!syncFs) await fsyncFd(fd);
+    await fsyncFd(fd);
   } finally {
     closeSync(fd);
   }
-  if (syncFs) await syncFs();
 }
 
 export interface MaildirWriter {
@@ -59,14 +56,7 @@ export interface MaildirWriter {
   usage(root: string): Promise<number>;
 }
 
-/**
- * `syncDir` fsyncs new/ after the link; with `syncFs` (a shared syncfs of the
- * file system holding a directory, where the native addon is built) a
- * delivery instead waits for two syncs shared with the deliveries running at
- * the same time: one after its file is written (the file is complete on disk
- * before it has a name in new/, the Maildir rule), one after the link.
- */
-export function createMaildirWriter(syncDir: (dir: string) => Promise<void>, syncFs?: (dir: string) => Promise<void>): MaildirWriter {
+export function createMaildirWriter(syncDir: (dir: string) => Promise<void>): MaildirWriter {
   const ready = new Set<string>();
 
   async function makeDir(path: string, owner: Owner | undefined): Promise<boolean> {
@@ -100,7 +90,7 @@ export function createMaildirWriter(syncDir: (dir: string) => Promise<void>, syn
       const tmp = join(root, 'tmp', name);
       const fd = await openFd(tmp, FILE_FLAGS, 0o600);
       try {
-        await fillAndSync(fd, data, owner, syncFs && (() => syncFs(root)));
+        await fillAndSync(fd, data, owner);
         const final = join(root, 'new', name);
         try {
           // link, not rename: it never replaces an existing message.
@@ -109,7 +99,7 @@ export function createMaildirWriter(syncDir: (dir: string) => Promise<void>, syn
           if ((err as NodeJS.ErrnoException).code === 'EEXIST' && i < 3) continue;
           throw err;
         }
-        await (syncFs ? syncFs(root) : syncDir(join(root, 'new')));
+        await syncDir(join(root, 'new'));
         return final;
       } finally {
         await fsp.unlink(tmp).catch(() => undefined);

@@ -8,9 +8,6 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { validateConfig } from '../../src/config/load.js';
 import { createLocalDelivery } from '../../src/local/deliver.js';
-import { createFsSyncer } from '../../src/local/dir-sync.js';
-import { createMaildirWriter } from '../../src/local/maildir.js';
-import { loadSpoolNative } from '../../src/spool/syncfs.js';
 import { createLogger } from '../../src/shared/log.js';
 import type { Envelope } from '../../src/spool/envelope.js';
 
@@ -123,26 +120,4 @@ test('a message that already went through this mailbox is a loop; a file where t
   const evil = await ld.deliver({ kind: 'mailbox', user: '../etc' }, env, 'x@test.example', Buffer.from('x\r\n'));
   assert.equal(evil.status, 'failed');
   assert.equal(existsSync(join(dir, 'etc')), false);
-});
-
-test('with the syncfs group commit, a message is on disk before it has a name in new/, and its name before delivery is reported', async () => {
-  const native = loadSpoolNative();
-  assert.ok(native, 'the native addon is built');
-  const root = join(dir, 'syncfs-order', 'bob');
-  const seen: { tmp: number; fresh: number }[] = [];
-  const syncFs = createFsSyncer({
-    syncfs: async (fd) => {
-      // What is in tmp/ and new/ when each sync starts.
-      seen.push({ tmp: readdirSync(join(root, 'tmp')).length, fresh: readdirSync(join(root, 'new')).length });
-      await native.syncfs(fd);
-    },
-  });
-  const writer = createMaildirWriter(() => Promise.reject(new Error('not used with syncfs')), syncFs);
-  const final = await writer.deliver(root, undefined, Buffer.from('Subject: s\n\nbody\n'));
-  assert.deepEqual(seen, [
-    { tmp: 1, fresh: 0 }, // the file, written and not yet linked
-    { tmp: 1, fresh: 1 }, // then its link (tmp/ is emptied after)
-  ]);
-  assert.equal(readFileSync(final, 'utf8'), 'Subject: s\n\nbody\n');
-  assert.deepEqual(readdirSync(join(root, 'tmp')), []);
 });
