@@ -14,6 +14,7 @@ import { promises as fsp } from 'node:fs';
 import { spoolError } from '../shared/errors.js';
 import { serializeEnvelope, type Envelope } from './envelope.js';
 import { fsyncDir, tmpName, writeFileSynced } from './fsio.js';
+import { groupCommit } from './group-commit.js';
 import type { SpoolPaths } from './paths.js';
 import { createSyncfsPublisher } from './publish-syncfs.js';
 import { loadSpoolNative } from './syncfs.js';
@@ -50,9 +51,6 @@ export function createPublisher(paths: SpoolPaths, commit: 'auto' | 'fsync' = 'a
 }
 
 export function createFsyncPublisher(paths: SpoolPaths): Publisher {
-  let waiting: Pending[] = [];
-  let running: Promise<void> | null = null;
-
   async function stage(p: Pending): Promise<void> {
     p.eml = paths.eml(p.env.id);
     p.tmpEnv = tmpName(paths.tmp, `${p.env.id}.env`);
@@ -105,34 +103,19 @@ export function createFsyncPublisher(paths: SpoolPaths): Publisher {
     for (const p of staged) p.resolve();
   }
 
-  function kick(): void {
-    if (running || waiting.length === 0) return;
-    const batch = waiting;
-    waiting = [];
-    running = commit(batch)
-      .catch((err) => {
-        // Unexpected: refuse the whole batch (already settled promises ignore this).
-        for (const p of batch) p.reject(spoolError('committing to the spool', err));
-      })
-      .finally(() => {
-        running = null;
-        kick();
-      });
-  }
+  const group = groupCommit(commit, (batch: Pending[], err) => {
+    // Unexpected: refuse the whole batch (already settled promises ignore this).
+    for (const p of batch) p.reject(spoolError('committing to the spool', err));
+  });
 
   return {
     commit: 'fsync',
     publish(env, content, state = 'incoming') {
-      return new Promise<void>((resolve, reject) => {
-        waiting.push({ env, content, state, resolve, reject });
-        kick();
-      });
+      return new Promise<void>((resolve, reject) => group.add({ env, content, state, resolve, reject }));
     },
     // Its envelope reaches incoming/ only after its data is durable.
     committing: () => false,
-    async idle() {
-      while (running) await running;
-    },
+    idle: () => group.idle(),
     close() {},
   };
 }
