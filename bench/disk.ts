@@ -2,11 +2,11 @@
 // create+write+fsync+rename+dir-fsync rate with one writer, and with several
 // writers at once (worker threads, so the fsyncs really overlap); and the rate
 // of the syncfs group commit the daemon uses where the addon is built.
-import { closeSync, constants, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { runDiskLoop, type LoopArgs } from './disk-loop.js';
-import { loadSpoolNative } from '../src/spool/syncfs.js';
+import { loadSpoolNative, type CommitMessage } from '../src/spool/syncfs.js';
 import { since } from './stats.js';
 
 export interface DiskResult {
@@ -62,34 +62,24 @@ export async function measureDiskConcurrent(dir: string, count: number, writers:
 /**
  * The ceiling of the spool's syncfs group commit: batches of `batch` messages,
  * each a new data file and a new envelope renamed into place (no fsync), then
- * one syncfs for the batch — what the daemon does per batch, without SMTP.
- * Undefined when the syncfs addon is not built.
+ * one syncfs for the batch — the addon's commit, as the daemon calls it, without
+ * SMTP. Undefined when the syncfs addon is not built.
  */
 export async function measureDiskGroup(dir: string, count: number, batch: number, budgetMs: number): Promise<DiskResult | undefined> {
-  const syncfs = loadSpoolNative()?.syncfs;
-  if (!syncfs) return undefined;
+  const native = loadSpoolNative();
+  if (!native) return undefined;
   prepare(dir);
   const data = Buffer.alloc(SIZE, 'x');
   const env = Buffer.alloc(400, 'e');
-  const write = (path: string, buf: Buffer) => {
-    const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-    try {
-      writeSync(fd, buf);
-    } finally {
-      closeSync(fd);
-    }
-  };
   const dirFd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
   const t0 = performance.now();
   let n = 0;
   try {
     while (n < count && since(t0) < budgetMs) {
-      for (let k = 0; k < batch && n < count; k++, n++) {
-        write(join(dir, 'out', `${n}.eml`), data);
-        write(join(dir, 'tmp', `${n}.env`), env);
-        renameSync(join(dir, 'tmp', `${n}.env`), join(dir, 'out', `${n}.env`));
-      }
-      await syncfs(dirFd);
+      const messages: CommitMessage[] = [];
+      for (; messages.length < batch && n < count; n++) messages.push([join(dir, 'out', `${n}.eml`), data, join(dir, 'tmp', `${n}.env`), env, join(dir, 'out', `${n}.env`)]);
+      const errs = await native.commit(messages, dirFd);
+      if (errs.some((e) => e !== 0)) throw new Error(`group commit: errno ${errs.find((e) => e !== 0)}`);
     }
   } finally {
     closeSync(dirFd);
