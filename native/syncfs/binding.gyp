@@ -2,8 +2,9 @@
   "targets": [
     {
       "target_name": "syncfs",
-      "sources": ["syncfs.c"],
-      "cflags": ["-Wall", "-Wextra", "-O2"]
+      "sources": ["syncfs.c", "committer.c", "spool-write.c"],
+      "cflags": ["-Wall", "-Wextra", "-O2"],
+      "libraries": ["-lpthread"]
     }
   ]
 }

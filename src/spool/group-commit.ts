@@ -1,6 +1,7 @@
 // Group commit: one commit runs at a time, and whatever arrives meanwhile
 // waits and goes into the next one, so a busy spool pays one commit for a
-// whole batch. Both publishers (publish.ts, publish-syncfs.ts) batch this way.
+// whole batch. The fsync publisher (publish.ts) batches this way; the syncfs
+// one has the addon's committer threads do the same (publish-syncfs.ts).
 
 export interface GroupCommit<T> {
   add(item: T): void;

@@ -1,5 +1,6 @@
 // The spool's group commit in the optional native addon in native/syncfs
-// (built by npm at install on Linux; Node has no binding for syncfs(2)).
+// (built by npm at install on Linux; Node has no binding for syncfs(2), nor
+// for threads that block in it without the event loop's help).
 // Without it the spool commits with an fsync per file and directory
 // (publish.ts).
 import { createRequire } from 'node:module';
@@ -17,6 +18,23 @@ export interface SpoolNative {
    * when the syncfs fails.
    */
   commit(messages: CommitMessage[], fd: number): Promise<number[]>;
+  /**
+   * The daemon's way: a writer and a flusher thread of the addon's own that
+   * commit messages as they arrive (one syncfs for everything written while
+   * the previous one ran).
+   */
+  openCommitter(fd: number): NativeCommitter;
+}
+
+export interface NativeCommitter {
+  /**
+   * Resolves with 0 once the message is written and durable, or with the
+   * errno of the write that failed (its files are removed then); rejects when
+   * the syncfs that was to make it durable failed.
+   */
+  add(message: CommitMessage): Promise<number>;
+  /** Commits what was added and stops the threads. */
+  close(): void;
 }
 
 let loaded: SpoolNative | null | undefined;

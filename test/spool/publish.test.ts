@@ -38,6 +38,7 @@ test('the spool directories have their modes', () => {
 
 test('the syncfs addon is built on Linux (npm ci builds native/syncfs)', { skip: process.platform !== 'linux' }, () => {
   assert.equal(typeof loadSpoolNative()?.commit, 'function');
+  assert.equal(typeof loadSpoolNative()?.openCommitter, 'function');
   assert.equal(typeof loadSpoolNative()?.syncfs, 'function');
 });
 
@@ -90,13 +91,10 @@ test('syncfs: a message is "committing" until its batch is durable, then handed 
 });
 
 test('syncfs: a failed syncfs refuses the whole batch and takes it back out of the queue', async () => {
-  const publisher = createSyncfsPublisher(paths, {
-    // The real writes, then a syncfs that fails as a dying disk's would.
-    commit: async (messages, fd) => {
-      await loadSpoolNative()!.commit(messages, fd);
-      throw Object.assign(new Error('syncfs: Input/output error'), { code: 'EIO' });
-    },
-  });
+  const native = loadSpoolNative()!;
+  // The real writes, then a syncfs that fails (EBADF: a descriptor that is not
+  // open), taking the addon's path for a dying disk's EIO.
+  const publisher = createSyncfsPublisher(paths, { openCommitter: () => native.openCommitter(1_000_000) });
   const ids = [newQueueId(), newQueueId()];
   const results = await Promise.allSettled(
     ids.map((id) => {
@@ -106,7 +104,7 @@ test('syncfs: a failed syncfs refuses the whole batch and takes it back out of t
   );
   for (const r of results) {
     assert.equal(r.status, 'rejected');
-    assert.match(String((r as PromiseRejectedResult).reason.message), /committing to the spool/);
+    assert.match(String((r as PromiseRejectedResult).reason.message), /committing to the spool.*syncfs: Bad file descriptor/);
   }
   for (const id of ids) {
     assert.ok(!existsSync(paths.env('incoming', id)), 'no envelope left');
