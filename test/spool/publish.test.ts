@@ -90,6 +90,24 @@ test('syncfs: a message is "committing" until its batch is durable, then handed 
   publisher.close();
 });
 
+test('syncfs: close() commits what was published before it; publishing after it starts a new committer', async () => {
+  const publisher = createPublisher(paths);
+  const ids = Array.from({ length: 40 }, () => newQueueId());
+  const published = ids.map((id) => {
+    const content = Buffer.from(`Subject: ${id}\r\n\r\nx\r\n`);
+    return publisher.publish(envelopeFor(id, content), content);
+  });
+  publisher.close(); // waits for the committer's threads, which finish the queue first
+  const results = await Promise.allSettled(published);
+  assert.deepEqual(results.map((r) => r.status), ids.map(() => 'fulfilled'));
+  for (const id of ids) assert.ok(existsSync(paths.env('incoming', id)) && existsSync(paths.eml(id)), id);
+  const later = newQueueId();
+  const content = Buffer.from('Subject: later\r\n\r\nx\r\n');
+  await publisher.publish(envelopeFor(later, content), content);
+  assert.ok(existsSync(paths.env('incoming', later)));
+  publisher.close();
+});
+
 test('syncfs: a failed syncfs refuses the whole batch and takes it back out of the queue', async () => {
   const native = loadSpoolNative()!;
   // The real writes, then a syncfs that fails (EBADF: a descriptor that is not
