@@ -21,7 +21,7 @@ import { serializeEnvelope } from './envelope.js';
 import { tmpName } from './fsio.js';
 import type { SpoolPaths } from './paths.js';
 import type { Publisher } from './publish.js';
-import type { NativeCommitter, SpoolNative } from './syncfs.js';
+import type { CommitMessage, NativeCommitter, SpoolNative } from './syncfs.js';
 
 function removeQuietly(path: string): void {
   try {
@@ -47,7 +47,7 @@ export function createSyncfsPublisher(paths: SpoolPaths, native: Pick<SpoolNativ
   let committer: NativeCommitter | undefined;
   const committing = new Map<string, Promise<void>>();
 
-  async function publish(id: string, files: Parameters<NativeCommitter['add']>[0]): Promise<void> {
+  async function publish(id: string, files: CommitMessage): Promise<void> {
     let errno: number;
     try {
       dirFd ??= openSync(paths.root, constants.O_RDONLY | constants.O_DIRECTORY);
@@ -71,7 +71,7 @@ export function createSyncfsPublisher(paths: SpoolPaths, native: Pick<SpoolNativ
   return {
     commit: 'syncfs',
     publish(env, content, state = 'incoming') {
-      const files: Parameters<NativeCommitter['add']>[0] = [paths.eml(env.id), content, tmpName(paths.tmp, `${env.id}.env`), Buffer.from(serializeEnvelope(env), 'utf8'), paths.env(state, env.id)];
+      const files: CommitMessage = [paths.eml(env.id), content, tmpName(paths.tmp, `${env.id}.env`), Buffer.from(serializeEnvelope(env), 'utf8'), paths.env(state, env.id)];
       const done = publish(env.id, files).finally(() => committing.delete(env.id));
       committing.set(env.id, done);
       return done;
