@@ -15,8 +15,8 @@
 // written before that syncfs started, and reports those messages to the main
 // thread. While one syncfs runs, the next messages are already being written,
 // and the next syncfs starts as soon as the last one returns — without
-// waiting for the event loop to hear of it, which on a busy daemon takes as
-// long again as the flush.
+// waiting for the event loop to hear of it, which on a busy daemon can add
+// more than half a flush.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
