@@ -11,9 +11,9 @@
 //
 // The writer thread writes each message as it arrives (as commit() does:
 // data, then the envelope renamed into place, no fsync) and passes it to the
-// flusher thread, which calls syncfs on fd's file system for everything
-// written before that syncfs started, and reports those messages to the main
-// thread. While one syncfs runs, the next messages are already being written,
+// flusher thread, which calls syncfs on fd's file system (and flushes the
+// disk's cache once more: sync_spool in spool-write.h) for everything written
+// before that syncfs started, and reports those messages to the main thread. While one syncfs runs, the next messages are already being written,
 // and the next syncfs starts as soon as the last one returns — without
 // waiting for the event loop to hear of it, which on a busy daemon can add
 // more than half a flush.
@@ -92,7 +92,7 @@ static void *flusher_main(void *arg) {
     pthread_mutex_unlock(&c->mu);
     int any = 0;
     for (job *j = batch.head; j; j = j->next) any |= j->m.err == 0;
-    int err = any && syncfs(c->fd) != 0 ? errno : 0;
+    int err = any ? sync_spool(c->fd) : 0;
     for (job *j = batch.head; j; j = j->next) j->flush_err = err;
     napi_call_threadsafe_function(c->tsfn, batch.head, napi_tsfn_blocking); // unbounded: never blocks
     pthread_mutex_lock(&c->mu);

@@ -45,6 +45,12 @@ void write_message(message *m) {
   }
 }
 
+int sync_spool(int fd) {
+  if (syncfs(fd) != 0) return errno;
+  if (fdatasync(fd) != 0) return errno;
+  return 0;
+}
+
 static char *get_string(napi_env env, napi_value v) {
   size_t len;
   if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) return NULL;

@@ -21,6 +21,18 @@ typedef struct {
  */
 void write_message(message *m);
 
+/**
+ * Makes everything written to fd's file system before the call durable:
+ * syncfs(2), then one more flush of the disk's cache (fdatasync of fd, a
+ * directory with nothing dirty). On a file system without a journal (ext2,
+ * ext4 without has_journal) syncfs flushes the cache *before* its last
+ * metadata writes: the inode table blocks that the data's write-back dirtied
+ * again (ext4 converting the new files' unwritten extents, for one), which
+ * would otherwise wait in the disk's volatile cache for the next flush.
+ * 0, or the errno of the call that failed.
+ */
+int sync_spool(int fd);
+
 /** Reads [dataPath, data, tmpEnvPath, envelope, envPath]; 0 when it is not that. */
 int read_message(napi_env env, napi_value v, message *m);
 

@@ -3,14 +3,17 @@
 //   syncfs(fd) -> Promise<void>
 //     writes every dirty page and inode of the file system holding fd to
 //     stable storage (Linux syncfs(2); since Linux 5.8 it also reports
-//     write-back errors). Node has no binding for it.
+//     write-back errors). Node has no binding for it. On a file system
+//     without a journal its last metadata writes come after its cache flush
+//     (see sync_spool in spool-write.h, which commit and the committer use).
 //
 //   commit(messages, fd) -> Promise<number[]>
 //     messages: [[dataPath, data, tmpEnvPath, envelope, envPath], ...]
 //     For each message: creates dataPath (O_EXCL, mode 0600) with data,
 //     creates tmpEnvPath with envelope and renames it to envPath; a message
 //     that fails at any step is undone (its files removed). Then one syncfs
-//     of fd's file system makes every message that was written durable.
+//     of fd's file system, and a flush after it (sync_spool in
+//     spool-write.h), makes every message that was written durable.
 //     Resolves with one errno per message (0: written and durable); rejects
 //     when the syncfs fails (nothing is known to be durable then).
 //
@@ -47,7 +50,8 @@ static void run(napi_env env, void *data) {
     write_message(&r->messages[i]);
     if (r->messages[i].err == 0) written++;
   }
-  if (r->messages == NULL || written > 0) r->err = syncfs(r->fd) == 0 ? 0 : errno;
+  if (r->messages == NULL) r->err = syncfs(r->fd) == 0 ? 0 : errno;
+  else if (written > 0) r->err = sync_spool(r->fd);
 }
 
 static void free_request(napi_env env, request *r) {
