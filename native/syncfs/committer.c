@@ -47,7 +47,6 @@ typedef struct {
   int stopping, writer_done; // under mu
   pthread_t writer, flusher;
   napi_threadsafe_function tsfn;
-  napi_env env;
   // main thread only:
   size_t pending; // added, not yet settled (the tsfn keeps the loop alive while > 0)
   int closed, joined;
@@ -109,12 +108,17 @@ static void release_owner(committer *c) {
   free(c);
 }
 
-static void stop(committer *c) {
-  if (c->joined) return;
+// Tells the writer to stop once its queue is empty (the flusher follows it).
+static void request_stop(committer *c) {
   pthread_mutex_lock(&c->mu);
   c->stopping = 1;
   pthread_cond_signal(&c->to_write);
   pthread_mutex_unlock(&c->mu);
+}
+
+static void stop(committer *c) {
+  if (c->joined) return;
+  request_stop(c);
   pthread_join(c->writer, NULL);
   pthread_join(c->flusher, NULL);
   c->joined = 1;
@@ -147,13 +151,8 @@ static void settle(napi_env env, napi_value fn, void *context, void *data) {
   }
 }
 
-static void tsfn_finalized(napi_env env, void *data, void *hint) {
-  (void)env;
-  (void)hint;
-  release_owner(data);
-}
-
-static void object_finalized(napi_env env, void *data, void *hint) {
+// The tsfn's finalizer and the JS object's: each releases its share.
+static void owner_finalized(napi_env env, void *data, void *hint) {
   (void)env;
   (void)hint;
   release_owner(data);
@@ -224,10 +223,7 @@ static int start_threads(committer *c) {
   if (err == 0) {
     err = pthread_create(&c->flusher, NULL, flusher_main, c);
     if (err != 0) {
-      pthread_mutex_lock(&c->mu);
-      c->stopping = 1;
-      pthread_cond_signal(&c->to_write);
-      pthread_mutex_unlock(&c->mu);
+      request_stop(c);
       pthread_join(c->writer, NULL);
     }
   }
@@ -250,12 +246,11 @@ napi_value js_open_committer(napi_env env, napi_callback_info info) {
     return NULL;
   }
   c->fd = fd;
-  c->env = env;
   pthread_mutex_init(&c->mu, NULL);
   pthread_cond_init(&c->to_write, NULL);
   pthread_cond_init(&c->to_flush, NULL);
   napi_create_string_utf8(env, "mailroom-committer", NAPI_AUTO_LENGTH, &name);
-  if (napi_create_threadsafe_function(env, NULL, NULL, name, 0, 1, c, tsfn_finalized, c, settle, &c->tsfn) != napi_ok) {
+  if (napi_create_threadsafe_function(env, NULL, NULL, name, 0, 1, c, owner_finalized, c, settle, &c->tsfn) != napi_ok) {
     c->owners = 1;
     release_owner(c);
     napi_throw_error(env, NULL, "openCommitter: cannot create its thread-safe function");
@@ -272,7 +267,7 @@ napi_value js_open_committer(napi_env env, napi_callback_info info) {
   }
   napi_add_env_cleanup_hook(env, on_teardown, c);
   napi_create_object(env, &obj);
-  napi_wrap(env, obj, c, object_finalized, NULL, NULL);
+  napi_wrap(env, obj, c, owner_finalized, NULL, NULL);
   c->owners++;
   napi_create_function(env, "add", NAPI_AUTO_LENGTH, js_add, NULL, &fn);
   napi_set_named_property(env, obj, "add", fn);
