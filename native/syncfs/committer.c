@@ -1,6 +1,8 @@
 // A spool's committer: two threads of its own that commit whatever arrives.
 //
-//   openCommitter(fd) -> committer
+//   openCommitter(fd[, journal]) -> committer
+//     journal: { fd, generation, capacity, bootId } of the spool's commit
+//     journal (journal.h), opened, replayed and emptied by the caller
 //   committer.add([dataPath, data, tmpEnvPath, envelope, envPath]) -> Promise<number>
 //     resolves with 0 once the message is written and durable, or with the
 //     errno of the write that failed (the message's files are removed then);
@@ -11,21 +13,37 @@
 //
 // The writer thread writes each message as it arrives (as commit() does:
 // data, then the envelope renamed into place, no fsync) and passes it to the
-// flusher thread, which calls syncfs on fd's file system (and flushes the
-// disk's cache once more: sync_spool in spool-write.h) for everything written
-// before that syncfs started, and reports those messages to the main thread. While one syncfs runs, the next messages are already being written,
-// and the next syncfs starts as soon as the last one returns — without
-// waiting for the event loop to hear of it, which on a busy daemon can add
-// more than half a flush.
+// flusher thread, which makes everything written so far durable and reports
+// those messages to the main thread. While one flush runs, the next messages
+// are already being written, and the next flush starts as soon as the last
+// one returns — without waiting for the event loop to hear of it, which on a
+// busy daemon can add more than half a flush.
+//
+// With a journal, the flusher appends a record of each message to it and
+// makes the records durable with one fdatasync. It makes the files themselves
+// durable (a checkpoint: sync_spool in spool-write.h, which is what it does
+// for every batch without a journal) and empties the journal when a batch
+// does not fit in it or has a message too large for it, when its oldest
+// record is MAX_AGE_S old, when no message came for IDLE_NS, and at close.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "committer.h"
+#include "journal.h"
 #include "spool-write.h"
+
+// A checkpoint at the latest this long after the first record of a
+// generation, and after this long without a message: they bound what a crash
+// of the machine can bring back of mail delivered since (journal.ts).
+#define MAX_AGE_S 2.0
+#define IDLE_NS 500000000L
+#define MAX_RECORD (256 * 1024)
 
 typedef struct job {
   struct job *next;
@@ -46,6 +64,8 @@ typedef struct {
   list queued, written; // under mu
   int stopping, writer_done; // under mu
   pthread_t writer, flusher;
+  journal jr; // the flusher's alone once the threads run
+  double first_record; // when the journal's first record of this generation was written
   napi_threadsafe_function tsfn;
   // main thread only:
   size_t pending; // added, not yet settled (the tsfn keeps the loop alive while > 0)
@@ -80,23 +100,84 @@ static void *writer_main(void *arg) {
   return NULL;
 }
 
+static double now_s(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static int journal_pending(const committer *c) {
+  return c->jr.fd >= 0 && c->jr.offset > JOURNAL_START;
+}
+
+// Makes everything written so far durable, then empties the journal (its
+// records' files are durable now). 0, or the errno of the sync.
+static int checkpoint(committer *c) {
+  int err = sync_spool(c->fd);
+  // A journal that cannot be emptied is given up: every batch is a checkpoint from now on.
+  if (err == 0 && journal_pending(c) && journal_reset(&c->jr) != 0) c->jr.fd = -1;
+  return err;
+}
+
+// Makes a batch's written messages durable: their records in the journal and
+// one fdatasync, or a checkpoint. 0, or the errno of the sync that failed.
+static int flush_batch(committer *c, job *head) {
+  size_t need = 0;
+  int any = 0, all_fit = 1;
+  for (job *j = head; j; j = j->next) {
+    if (j->m.err != 0) continue;
+    any = 1;
+    size_t n = journal_record_size(&c->jr, &j->m);
+    if (n == 0) all_fit = 0;
+    need += n;
+  }
+  if (!any) return 0;
+  double now = now_s();
+  if (!all_fit || c->jr.offset + need > c->jr.capacity || (journal_pending(c) && now - c->first_record > MAX_AGE_S)) return checkpoint(c);
+  if (!journal_pending(c)) c->first_record = now;
+  for (job *j = head; j; j = j->next)
+    if (j->m.err == 0 && journal_append(&c->jr, &j->m) != 0) return checkpoint(c);
+  return journal_sync(&c->jr) == 0 ? 0 : checkpoint(c);
+}
+
+// Under mu: waits for written messages; a checkpoint when none come for IDLE_NS.
+static void wait_for_written(committer *c) {
+  while (c->written.head == NULL && !c->writer_done) {
+    if (!journal_pending(c)) {
+      pthread_cond_wait(&c->to_flush, &c->mu);
+      continue;
+    }
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    t.tv_nsec += IDLE_NS;
+    if (t.tv_nsec >= 1000000000L) {
+      t.tv_sec++;
+      t.tv_nsec -= 1000000000L;
+    }
+    if (pthread_cond_timedwait(&c->to_flush, &c->mu, &t) == ETIMEDOUT && c->written.head == NULL && !c->writer_done) {
+      pthread_mutex_unlock(&c->mu);
+      checkpoint(c); // a failure leaves the records: they are tried again
+      pthread_mutex_lock(&c->mu);
+    }
+  }
+}
+
 static void *flusher_main(void *arg) {
   committer *c = arg;
   pthread_mutex_lock(&c->mu);
   for (;;) {
-    while (c->written.head == NULL && !c->writer_done) pthread_cond_wait(&c->to_flush, &c->mu);
+    wait_for_written(c);
     if (c->written.head == NULL) break;
-    list batch = c->written; // all written before this syncfs starts
+    list batch = c->written; // all written before this flush starts
     c->written = (list){0};
     pthread_mutex_unlock(&c->mu);
-    int any = 0;
-    for (job *j = batch.head; j; j = j->next) any |= j->m.err == 0;
-    int err = any ? sync_spool(c->fd) : 0;
+    int err = flush_batch(c, batch.head);
     for (job *j = batch.head; j; j = j->next) j->flush_err = err;
     napi_call_threadsafe_function(c->tsfn, batch.head, napi_tsfn_blocking); // unbounded: never blocks
     pthread_mutex_lock(&c->mu);
   }
   pthread_mutex_unlock(&c->mu);
+  if (journal_pending(c)) checkpoint(c); // at close: nothing left to replay
   return NULL;
 }
 
@@ -231,13 +312,38 @@ static int start_threads(committer *c) {
   return err;
 }
 
+// Reads { fd, generation, capacity, bootId } into jr; 0 when v is not that.
+static int read_journal(napi_env env, napi_value v, journal *jr) {
+  napi_value f[4];
+  const char *keys[4] = {"fd", "generation", "capacity", "bootId"};
+  for (int k = 0; k < 4; k++)
+    if (napi_get_named_property(env, v, keys[k], &f[k]) != napi_ok) return 0;
+  double generation, capacity;
+  size_t len;
+  char boot[JOURNAL_BOOT_ID + 1] = {0};
+  if (!read_fd(env, f[0], &jr->fd) || napi_get_value_double(env, f[1], &generation) != napi_ok ||
+      napi_get_value_double(env, f[2], &capacity) != napi_ok ||
+      napi_get_value_string_latin1(env, f[3], boot, sizeof boot, &len) != napi_ok)
+    return 0;
+  if (generation < 0 || capacity < JOURNAL_START * 2) return 0;
+  jr->generation = (uint64_t)generation;
+  jr->capacity = (size_t)capacity;
+  jr->offset = JOURNAL_START;
+  jr->max_record = (jr->capacity - JOURNAL_START) / 4 < MAX_RECORD ? (jr->capacity - JOURNAL_START) / 4 : MAX_RECORD;
+  memcpy(jr->boot_id, boot, JOURNAL_BOOT_ID);
+  return 1;
+}
+
 napi_value js_open_committer(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], obj, fn, name;
+  size_t argc = 2;
+  napi_value argv[2], obj, fn, name;
+  napi_valuetype type = napi_undefined;
   int fd;
+  journal jr = {.fd = -1};
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 1 || !read_fd(env, argv[0], &fd)) {
-    napi_throw_type_error(env, NULL, "openCommitter(fd): fd must be a file descriptor");
+  if (argc >= 2) napi_typeof(env, argv[1], &type);
+  if (argc < 1 || !read_fd(env, argv[0], &fd) || (type != napi_undefined && !read_journal(env, argv[1], &jr))) {
+    napi_throw_type_error(env, NULL, "openCommitter(fd[, journal]): a file descriptor, and { fd, generation, capacity, bootId }");
     return NULL;
   }
   committer *c = calloc(1, sizeof *c);
@@ -246,9 +352,14 @@ napi_value js_open_committer(napi_env env, napi_callback_info info) {
     return NULL;
   }
   c->fd = fd;
+  c->jr = jr;
+  pthread_condattr_t monotonic;
+  pthread_condattr_init(&monotonic);
+  pthread_condattr_setclock(&monotonic, CLOCK_MONOTONIC);
   pthread_mutex_init(&c->mu, NULL);
   pthread_cond_init(&c->to_write, NULL);
-  pthread_cond_init(&c->to_flush, NULL);
+  pthread_cond_init(&c->to_flush, &monotonic);
+  pthread_condattr_destroy(&monotonic);
   napi_create_string_utf8(env, "mailroom-committer", NAPI_AUTO_LENGTH, &name);
   if (napi_create_threadsafe_function(env, NULL, NULL, name, 0, 1, c, owner_finalized, c, settle, &c->tsfn) != napi_ok) {
     c->owners = 1;

@@ -2,10 +2,10 @@
 //
 //   syncfs(fd) -> Promise<void>
 //     writes every dirty page and inode of the file system holding fd to
-//     stable storage (Linux syncfs(2); since Linux 5.8 it also reports
-//     write-back errors). Node has no binding for it. On a file system
-//     without a journal its last metadata writes come after its cache flush
-//     (see sync_spool in spool-write.h, which commit and the committer use).
+//     stable storage: Linux syncfs(2) (since Linux 5.8 it also reports
+//     write-back errors), then one more flush of the disk's cache, as on a
+//     file system without a journal syncfs's last metadata writes come after
+//     its own flush (sync_spool in spool-write.h). Node has no binding for it.
 //
 //   commit(messages, fd) -> Promise<number[]>
 //     messages: [[dataPath, data, tmpEnvPath, envelope, envPath], ...]
@@ -17,9 +17,10 @@
 //     Resolves with one errno per message (0: written and durable); rejects
 //     when the syncfs fails (nothing is known to be durable then).
 //
-//   openCommitter(fd) -> { add(message) -> Promise<number>, close() }
+//   openCommitter(fd[, journal]) -> { add(message) -> Promise<number>, close() }
 //     the daemon's way: a writer and a flusher thread of their own that
-//     batch whatever arrives (committer.c).
+//     batch whatever arrives, with the spool's commit journal (committer.c,
+//     journal.h).
 //
 // syncfs and commit run on the libuv thread pool. Doing the writes off the
 // main thread keeps a busy daemon's event loop free for its SMTP sessions.
@@ -30,6 +31,7 @@
 #include <unistd.h>
 
 #include "committer.h"
+#include "journal.h"
 #include "spool-write.h"
 
 typedef struct {
@@ -50,7 +52,7 @@ static void run(napi_env env, void *data) {
     write_message(&r->messages[i]);
     if (r->messages[i].err == 0) written++;
   }
-  if (r->messages == NULL) r->err = syncfs(r->fd) == 0 ? 0 : errno;
+  if (r->messages == NULL) r->err = sync_spool(r->fd);
   else if (written > 0) r->err = sync_spool(r->fd);
 }
 
@@ -149,6 +151,7 @@ static napi_value js_commit(napi_env env, napi_callback_info info) {
 
 NAPI_MODULE_INIT() {
   napi_value fn;
+  journal_crc32(0, NULL, 0); // its table, before any thread uses it
   napi_create_function(env, "syncfs", NAPI_AUTO_LENGTH, js_syncfs, NULL, &fn);
   napi_set_named_property(env, exports, "syncfs", fn);
   napi_create_function(env, "commit", NAPI_AUTO_LENGTH, js_commit, NULL, &fn);

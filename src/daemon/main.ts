@@ -12,6 +12,8 @@ import { spoolPaths } from '../spool/paths.js';
 import { startPickup } from '../spool/pickup.js';
 import { createPublisher, type Publisher } from '../spool/publish.js';
 import { recoverSpool } from '../spool/recover.js';
+import { openJournal } from '../spool/journal.js';
+import { loadSpoolNative } from '../spool/syncfs.js';
 import { pop3OptionsFrom, startPop3Server } from '../pop3/server.js';
 import { startSocketServer } from '../submit/socket/server.js';
 import { startControl } from './control.js';
@@ -33,9 +35,12 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   const paths = spoolPaths(config.spool);
   await ensureSpool(paths);
   const releaseLock = await lockSpool(paths.locks, config.spool);
+  // The journal first: replay writes again what a crash of the machine lost,
+  // and recovery then sees the spool as it was acknowledged.
+  const journal = await openJournal(paths, loadSpoolNative(), log);
   await recoverSpool(paths, log);
   await fsp.mkdir(dirname(config.socket.path), { recursive: true, mode: 0o755 });
-  const spoolPublisher = createPublisher(paths);
+  const spoolPublisher = createPublisher(paths, 'auto', journal);
   let runner: QueueManager | undefined;
   // Every published message goes to the queue manager at once (event-driven, no poll delay).
   const local = { router: await createLocalRouter(config), delivery: createLocalDelivery(config, log) };

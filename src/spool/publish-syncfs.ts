@@ -9,6 +9,11 @@
 // SMTP sessions; a busy spool pays one disk flush for a whole batch instead
 // of two file fsyncs per message.
 //
+// With the spool's commit journal (journal.ts), the flusher appends a record
+// of each message to it and one fdatasync of the journal makes the batch
+// durable; the files follow at the next checkpoint (a syncfs), and after a
+// crash of the machine the daemon writes them again from the journal.
+//
 // A crash before the syncfs completes may leave an envelope in incoming/ (or
 // hold/) whose data is short or empty: that message was never accepted (its
 // sender got no 250 and tries again). The envelope records the data's size; recovery moves
@@ -21,6 +26,7 @@ import { serializeEnvelope } from './envelope.js';
 import { tmpName } from './fsio.js';
 import type { SpoolPaths } from './paths.js';
 import type { Publisher } from './publish.js';
+import type { JournalHandle } from './journal.js';
 import type { CommitMessage, NativeCommitter, SpoolNative } from './syncfs.js';
 
 function removeQuietly(path: string): void {
@@ -42,7 +48,8 @@ function errnoError(errno: number, id: string): Error {
   return Object.assign(new Error(`${code}: cannot write message ${id}`), { code, errno: -errno });
 }
 
-export function createSyncfsPublisher(paths: SpoolPaths, native: Pick<SpoolNative, 'openCommitter'>): Publisher {
+/** With `journal`, the publisher owns its descriptor (closed by close()). */
+export function createSyncfsPublisher(paths: SpoolPaths, native: Pick<SpoolNative, 'openCommitter'>, journal?: JournalHandle): Publisher {
   let dirFd: number | undefined;
   let committer: NativeCommitter | undefined;
   const committing = new Map<string, Promise<void>>();
@@ -51,14 +58,14 @@ export function createSyncfsPublisher(paths: SpoolPaths, native: Pick<SpoolNativ
     let errno: number;
     try {
       dirFd ??= openSync(paths.root, constants.O_RDONLY | constants.O_DIRECTORY);
-      committer ??= native.openCommitter(dirFd);
+      committer ??= native.openCommitter(dirFd, journal);
     } catch (err) {
       throw spoolError('committing to the spool', err);
     }
     try {
       errno = await committer.add(files);
     } catch (err) {
-      // The syncfs failed: nothing of this batch is known to be on disk.
+      // The flush failed: nothing of this batch is known to be on disk.
       // Refuse it (451) and take it back out of the queue. At worst a
       // duplicate, never a loss.
       removeQuietly(files[4]);
@@ -69,7 +76,7 @@ export function createSyncfsPublisher(paths: SpoolPaths, native: Pick<SpoolNativ
   }
 
   return {
-    commit: 'syncfs',
+    commit: journal ? 'journal' : 'syncfs',
     publish(env, content, state = 'incoming') {
       const files: CommitMessage = [paths.eml(env.id), content, tmpName(paths.tmp, `${env.id}.env`), Buffer.from(serializeEnvelope(env), 'utf8'), paths.env(state, env.id)];
       const done = publish(env.id, files).finally(() => committing.delete(env.id));
@@ -85,6 +92,8 @@ export function createSyncfsPublisher(paths: SpoolPaths, native: Pick<SpoolNativ
       committer = undefined;
       if (dirFd !== undefined) closeSync(dirFd);
       dirFd = undefined;
+      if (journal && journal.fd >= 0) closeSync(journal.fd);
+      if (journal) journal.fd = -1;
     },
   };
 }

@@ -15,6 +15,7 @@ import { spoolError } from '../shared/errors.js';
 import { serializeEnvelope, type Envelope } from './envelope.js';
 import { fsyncDir, tmpName, writeFileSynced } from './fsio.js';
 import { groupCommit } from './group-commit.js';
+import type { JournalHandle } from './journal.js';
 import type { SpoolPaths } from './paths.js';
 import { createSyncfsPublisher } from './publish-syncfs.js';
 import { loadSpoolNative } from './syncfs.js';
@@ -33,8 +34,8 @@ interface Pending {
 }
 
 export interface Publisher {
-  /** How a batch is made durable: one syncfs, or an fsync per file and directory. */
-  readonly commit: 'syncfs' | 'fsync';
+  /** How a batch is made durable: one fdatasync of the journal, one syncfs, or an fsync per file and directory. */
+  readonly commit: 'journal' | 'syncfs' | 'fsync';
   /** Resolves once the message is durably in incoming/ (or `state`). */
   publish(env: Envelope, content: Buffer, state?: PublishState): Promise<void>;
   /** True while the message is in the queue but not yet durable (not to be touched). */
@@ -44,10 +45,13 @@ export interface Publisher {
   close(): void;
 }
 
-/** The syncfs publisher where the addon is there (unless `commit` says fsync), else the fsync one. */
-export function createPublisher(paths: SpoolPaths, commit: 'auto' | 'fsync' = 'auto'): Publisher {
+/**
+ * The syncfs publisher where the addon is there (unless `commit` says fsync),
+ * with the commit journal if one is given (journal.ts); else the fsync one.
+ */
+export function createPublisher(paths: SpoolPaths, commit: 'auto' | 'fsync' = 'auto', journal?: JournalHandle): Publisher {
   const native = commit === 'auto' ? loadSpoolNative() : undefined;
-  return native ? createSyncfsPublisher(paths, native) : createFsyncPublisher(paths);
+  return native ? createSyncfsPublisher(paths, native, journal) : createFsyncPublisher(paths);
 }
 
 export function createFsyncPublisher(paths: SpoolPaths): Publisher {

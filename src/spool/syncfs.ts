@@ -4,12 +4,13 @@
 // Without it the spool commits with an fsync per file and directory
 // (publish.ts).
 import { createRequire } from 'node:module';
+import type { JournalHandle } from './journal.js';
 
 /** [data path, data, tmp/ envelope path, envelope, final envelope path] */
 export type CommitMessage = [string, Buffer, string, Buffer, string];
 
 export interface SpoolNative {
-  /** Resolves once every dirty page and inode of fd's file system is on stable storage. */
+  /** Resolves once every dirty page and inode of fd's file system is on stable storage (syncfs, then a flush). */
   syncfs(fd: number): Promise<void>;
   /**
    * On the thread pool: writes each message (data, then its envelope renamed
@@ -20,10 +21,11 @@ export interface SpoolNative {
   commit(messages: CommitMessage[], fd: number): Promise<number[]>;
   /**
    * The daemon's way: a writer and a flusher thread of the addon's own that
-   * commit messages as they arrive (one syncfs for everything written while
-   * the previous one ran).
+   * commit messages as they arrive (one flush for everything written while
+   * the previous one ran): records in the journal and one fdatasync of it,
+   * or without a journal one syncfs.
    */
-  openCommitter(fd: number): NativeCommitter;
+  openCommitter(fd: number, journal?: JournalHandle): NativeCommitter;
 }
 
 export interface NativeCommitter {

@@ -35,8 +35,8 @@ async function sendOne(c: RawClient, tag: string): Promise<string> {
 
 test('every message that got a 250 survives kill -9 and a restart', async () => {
   let daemon: DaemonProc = await startDaemon(sb);
-  // The spool's group commit under test is the syncfs one (the addon is built on Linux).
-  if (process.platform === 'linux') assert.match(daemon.log(), /daemon started .*commit=syncfs/);
+  // The spool's group commit under test is the journal's (the addon is built on Linux).
+  if (process.platform === 'linux') assert.match(daemon.log(), /daemon started .*commit=journal/);
   const accepted = new Map<string, string>(); // queue id -> tag
   let failures = 0;
   const until = Date.now() + DEADLINE_MS;

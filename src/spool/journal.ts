@@ -1,0 +1,172 @@
+// The spool's commit journal (native/syncfs/journal.h; FORMAT.md, "Commit
+// journal"): <spool>/journal, a file of fixed size written in full when it is
+// created. The addon's committer appends a record of each message (its
+// envelope's name, the envelope, the data) and makes a batch durable with one
+// fdatasync of it; the message's files are written as before but made durable
+// later, by a checkpoint (syncfs), which then empties the journal.
+//
+// At start the daemon opens it here. If the header says it was written in
+// another boot of the machine, the records of its generation may describe
+// messages whose files a crash lost or left short: each is written again
+// (replay). A process that was killed in this boot lost nothing (its writes
+// are in the kernel's cache) and nothing is replayed. Then a checkpoint and a
+// new generation: the journal is empty when the daemon starts accepting.
+//
+// What replay cannot tell apart: a message delivered and removed after its
+// record was written but before the next checkpoint (at most a few seconds,
+// see committer.c) comes back after a crash of the machine and is delivered
+// once more — the duplicate that an MTA's lost removal means, never a loss.
+import { spawnSync } from 'node:child_process';
+import { closeSync, constants, existsSync, fdatasyncSync, fstatSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { spoolError } from '../shared/errors.js';
+import type { Logger } from '../shared/log.js';
+import { parseEnvelope } from './envelope.js';
+import { fsyncDir, fsyncFd, tmpName, writeAll } from './fsio.js';
+import { currentBootId, decodeHeader, decodeRecords, encodeHeader, JOURNAL_START, type JournalRecord } from './journal-format.js';
+import { QUEUE_STATES, type QueueState, type SpoolPaths } from './paths.js';
+import { isQueueId, type QueueId } from './queue-id.js';
+import type { SpoolNative } from './syncfs.js';
+
+/** 8 MiB: about 6,000 messages of 1 KB between two checkpoints. */
+export const JOURNAL_SIZE = 8 * 1024 * 1024;
+
+/** What the addon's committer needs to append to the journal (openCommitter). */
+export interface JournalHandle {
+  fd: number;
+  generation: number;
+  capacity: number;
+  bootId: string;
+}
+
+export function journalPath(paths: SpoolPaths): string {
+  return join(paths.root, 'journal');
+}
+
+/** A new journal: zeros in full (so appends never allocate), an empty generation 0. */
+async function createJournal(paths: SpoolPaths, bootId: string): Promise<number> {
+  const tmp = tmpName(paths.tmp, 'journal');
+  const fd = openSync(tmp, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o600);
+  try {
+    const zeros = Buffer.alloc(1024 * 1024);
+    for (let off = 0; off < JOURNAL_SIZE; off += zeros.length) writeAll(fd, zeros);
+    writeSync(fd, encodeHeader({ generation: 0, bootId }), 0, undefined, 0);
+    await fsyncFd(fd);
+    renameSync(tmp, journalPath(paths));
+    await fsyncDir(paths.root);
+    return fd;
+  } catch (err) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+function sameBytes(path: string, want: Buffer): boolean {
+  try {
+    return readFileSync(path).equals(want);
+  } catch {
+    return false;
+  }
+}
+
+function readableEnvelope(path: string, id: QueueId): boolean {
+  try {
+    parseEnvelope(readFileSync(path, 'utf8'), id);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Writes (without fsync) what the crash may have lost of one record's message; true if anything. */
+function restore(paths: SpoolPaths, r: JournalRecord): boolean {
+  const [state, file] = r.name.split('/') as [QueueState, string];
+  const id = file?.replace(/\.env$/, '') as QueueId;
+  if (!QUEUE_STATES.includes(state) || !isQueueId(id)) return false;
+  if (existsSync(paths.env('corrupt', id))) return false;
+  const found = QUEUE_STATES.find((s) => existsSync(paths.env(s, id)));
+  let wrote = false;
+  if (!sameBytes(paths.eml(id), r.data)) {
+    writeFileSync(paths.eml(id), r.data, { mode: 0o600 });
+    wrote = true;
+  }
+  // An envelope found elsewhere, or readable in place, is the runner's later one.
+  if (found === undefined || (found === state && !readableEnvelope(paths.env(state, id), id))) {
+    const tmp = tmpName(paths.tmp, `${id}.env`);
+    writeFileSync(tmp, r.envelope, { mode: 0o600 });
+    renameSync(tmp, paths.env(state, id));
+    wrote = true;
+  }
+  return wrote;
+}
+
+function readWhole(fd: number, size: number): Buffer {
+  const b = Buffer.alloc(size);
+  for (let off = 0; off < size; ) {
+    const n = readSync(fd, b, off, size - off, off);
+    if (n === 0) return b.subarray(0, off);
+    off += n;
+  }
+  return b;
+}
+
+/** Replays the journal if it was written in another boot; returns its generation. */
+function replayIfRebooted(paths: SpoolPaths, fd: number, log: Logger): number {
+  const size = fstatSync(fd).size;
+  const head = decodeHeader(readWhole(fd, Math.min(size, JOURNAL_START)));
+  if (!head) {
+    // Torn while a checkpoint wrote it: every earlier record's files were
+    // durable by then, and no later record was acknowledged. The next
+    // generation must be one no old record has: the clock's milliseconds.
+    log.warn('commit journal header unreadable (a crash while it was written): nothing to replay', { file: journalPath(paths) });
+    return Date.now();
+  }
+  if (head.bootId === currentBootId() && head.bootId !== '') return head.generation;
+  const records = decodeRecords(readWhole(fd, size), head.generation);
+  let restored = 0;
+  for (const r of records) if (restore(paths, r)) restored++;
+  log.info('commit journal replayed after a restart of the machine', { records: records.length, restored });
+  return head.generation;
+}
+
+/**
+ * Opens the spool's journal for the committer: replays it if it was written
+ * in another boot, makes everything in the spool durable, and starts a new,
+ * empty generation. Without the addon there is no journal: one left behind is
+ * replayed, synced with sync(2) and removed.
+ */
+export async function openJournal(paths: SpoolPaths, native: Pick<SpoolNative, 'syncfs'> | undefined, log: Logger): Promise<JournalHandle | undefined> {
+  const bootId = currentBootId();
+  let fd: number;
+  try {
+    fd = openSync(journalPath(paths), constants.O_RDWR);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw spoolError('opening the commit journal', err);
+    if (!native) return undefined;
+    fd = await createJournal(paths, bootId);
+  }
+  try {
+    const generation = replayIfRebooted(paths, fd, log);
+    if (!native) {
+      spawnSync('sync');
+      closeSync(fd);
+      rmSync(journalPath(paths));
+      await fsyncDir(paths.root);
+      return undefined;
+    }
+    const dirFd = openSync(paths.root, constants.O_RDONLY | constants.O_DIRECTORY);
+    try {
+      await native.syncfs(dirFd);
+    } finally {
+      closeSync(dirFd);
+    }
+    const next = { generation: generation + 1, bootId };
+    writeSync(fd, encodeHeader(next), 0, undefined, 0);
+    fdatasyncSync(fd);
+    return { fd, capacity: fstatSync(fd).size, ...next };
+  } catch (err) {
+    closeSync(fd);
+    throw spoolError('opening the commit journal', err);
+  }
+}

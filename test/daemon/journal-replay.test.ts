@@ -1,0 +1,108 @@
+// The commit journal after crashes. A crash of the machine (simulated: the
+// daemon is killed, the files a power cut could lose or leave short are taken
+// away or zeroed, and the journal's header is made to say it was written in
+// another boot) must bring back every acknowledged message exactly as it was;
+// a daemon killed in the same boot replays nothing, and a clean stop leaves
+// the journal empty.
+import assert from 'node:assert/strict';
+import { existsSync, openSync, closeSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { test } from 'node:test';
+import { decodeHeader, decodeRecords, encodeHeader } from '../../src/spool/journal-format.js';
+import { loadSpoolNative } from '../../src/spool/syncfs.js';
+import { sandbox, startDaemon, type Sandbox } from '../helpers/env.js';
+import { rawClient } from '../socket/client.js';
+
+const skip = !loadSpoolNative() ? 'needs the addon' : false;
+
+/** Sends n messages over one session; resolves with their queue ids once each got its 250. */
+async function send(sb: Sandbox, n: number): Promise<string[]> {
+  const c = await rawClient(sb.socket);
+  await c.replies(1);
+  c.write('EHLO journal.example\r\n');
+  await c.replies(1);
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    c.write(`MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n`);
+    await c.replies(3);
+    c.write(`Subject: journal ${i}\r\n\r\n${`line ${i}\r\n`.repeat(10 + i)}.\r\n`);
+    const [done] = await c.replies(1);
+    const id = /^250 .*queued as ([0-9A-Z]{18})/.exec(done!)?.[1];
+    assert.ok(id, done);
+    ids.push(id);
+  }
+  c.close();
+  return ids;
+}
+
+function journalOf(sb: Sandbox): Buffer {
+  return readFileSync(join(sb.spool, 'journal'));
+}
+
+/** The ids of the messages in the journal's current generation. */
+function journaled(sb: Sandbox): string[] {
+  const j = journalOf(sb);
+  const head = decodeHeader(j);
+  assert.ok(head, 'the journal has a header');
+  return decodeRecords(j, head.generation).map((r) => basename(r.name, '.env'));
+}
+
+test('a crash of the machine: every acknowledged message is written again from the journal', { skip }, async () => {
+  const sb = sandbox();
+  try {
+    let daemon = await startDaemon(sb);
+    assert.match(daemon.log(), /daemon started .*commit=journal/);
+    const ids = await send(sb, 4);
+    await daemon.kill(); // before its idle checkpoint: the records are still the journal's
+    assert.deepEqual(journaled(sb).sort(), [...ids].sort(), 'the four messages are in the journal');
+    const env = (id: string) => join(sb.spool, 'hold', `${id}.env`);
+    const eml = (id: string) => join(sb.spool, 'data', `${id}.eml`);
+    const before = ids.map((id) => ({ env: readFileSync(env(id)), eml: readFileSync(eml(id)) }));
+
+    // What a power cut can do to files written without fsync.
+    rmSync(env(ids[0]!));
+    rmSync(eml(ids[0]!));
+    writeFileSync(eml(ids[1]!), Buffer.alloc(before[1]!.eml.length)); // right size, zeros
+    writeFileSync(env(ids[2]!), ''); // an envelope whose blocks never arrived
+    const j = journalOf(sb);
+    const head = decodeHeader(j)!;
+    const fd = openSync(join(sb.spool, 'journal'), 'r+');
+    writeSync(fd, encodeHeader({ generation: head.generation, bootId: '00000000-0000-4000-8000-000000000000' }), 0, undefined, 0);
+    closeSync(fd);
+
+    daemon = await startDaemon(sb);
+    assert.match(daemon.log(), /commit journal replayed after a restart of the machine records=4 restored=3/);
+    ids.forEach((id, i) => {
+      assert.ok(readFileSync(env(id)).equals(before[i]!.env), `${id}: its envelope`);
+      assert.ok(readFileSync(eml(id)).equals(before[i]!.eml), `${id}: its data`);
+    });
+    assert.deepEqual(readdirSync(join(sb.spool, 'corrupt')), []);
+    assert.deepEqual(journaled(sb), [], 'replayed, then emptied at start');
+
+    const more = await send(sb, 2);
+    assert.equal(await daemon.stop(), 0, daemon.log());
+    assert.deepEqual(journaled(sb), [], 'a clean stop leaves the journal empty');
+    for (const id of more) assert.ok(existsSync(env(id)));
+  } finally {
+    sb.cleanup();
+  }
+});
+
+test('a daemon killed in the same boot replays nothing: what it wrote is in the kernel', { skip }, async () => {
+  const sb = sandbox();
+  try {
+    let daemon = await startDaemon(sb);
+    const [id] = await send(sb, 1);
+    await daemon.kill();
+    assert.deepEqual(journaled(sb), [id]);
+    // removed while the daemon was down (as `mailroom queue delete` does)
+    rmSync(join(sb.spool, 'hold', `${id}.env`));
+    rmSync(join(sb.spool, 'data', `${id}.eml`));
+    daemon = await startDaemon(sb);
+    assert.equal(await daemon.stop(), 0);
+    assert.doesNotMatch(daemon.log(), /replayed/);
+    assert.equal(existsSync(join(sb.spool, 'hold', `${id}.env`)), false, 'not brought back');
+  } finally {
+    sb.cleanup();
+  }
+});
