@@ -134,7 +134,8 @@ function replayIfRebooted(paths: SpoolPaths, fd: number, log: Logger): number {
  * Opens the spool's journal for the committer: replays it if it was written
  * in another boot, makes everything in the spool durable, and starts a new,
  * empty generation. Without the addon there is no journal: one left behind is
- * replayed, synced with sync(2) and removed.
+ * replayed, synced with sync(2) and removed. A journal that cannot be created
+ * (a full disk) is done without: batches are then committed with syncfs.
  */
 export async function openJournal(paths: SpoolPaths, native: Pick<SpoolNative, 'syncfs'> | undefined, log: Logger): Promise<JournalHandle | undefined> {
   const bootId = currentBootId();
@@ -144,7 +145,13 @@ export async function openJournal(paths: SpoolPaths, native: Pick<SpoolNative, '
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw spoolError('opening the commit journal', err);
     if (!native) return undefined;
-    fd = await createJournal(paths, bootId);
+    try {
+      fd = await createJournal(paths, bootId);
+    } catch (e) {
+      // No journal yet means nothing to replay: commit with syncfs alone.
+      log.warn('cannot create the commit journal: committing with syncfs alone', { file: journalPath(paths), error: (e as Error).message });
+      return undefined;
+    }
   }
   try {
     const generation = replayIfRebooted(paths, fd, log);
