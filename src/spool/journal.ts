@@ -91,11 +91,12 @@ function restore(paths: SpoolPaths, r: JournalRecord): boolean {
     writeFileSync(paths.eml(id), r.data, { mode: 0o600 });
     wrote = true;
   }
-  // An envelope found elsewhere, or readable in place, is the runner's later one.
-  if (found === undefined || (found === state && !readableEnvelope(paths.env(state, id), id))) {
+  // A readable envelope may be the runner's later one (rewritten, moved): kept.
+  const where = found ?? state;
+  if (found === undefined || !readableEnvelope(paths.env(found, id), id)) {
     const tmp = tmpName(paths.tmp, `${id}.env`);
     writeFileSync(tmp, r.envelope, { mode: 0o600 });
-    renameSync(tmp, paths.env(state, id));
+    renameSync(tmp, paths.env(where, id));
     wrote = true;
   }
   return wrote;
