@@ -7,6 +7,11 @@
 //     resolves with 0 once the message is written and durable, or with the
 //     errno of the write that failed (the message's files are removed then);
 //     rejects when the syncfs that was to make it durable failed.
+//   committer.forget(envPath)
+//     the message whose envelope was envPath has left the queue: a removal
+//     record in the journal, so that a replay after a crash of the machine
+//     does not bring it back (journal.h). Written with the next batch's
+//     records, or not at all when the journal holds no record by then.
 //   committer.close()
 //     commits what was added, stops the threads (the last promises settle
 //     after close returns).
@@ -48,6 +53,7 @@
 typedef struct job {
   struct job *next;
   message m;
+  int removal; // forget(): no files to write, no promise; a removal record
   napi_deferred deferred;
   napi_ref keep; // the message array: its Buffers stay alive while we write
   int flush_err;
@@ -89,7 +95,8 @@ static void *writer_main(void *arg) {
     list batch = c->queued;
     c->queued = (list){0};
     pthread_mutex_unlock(&c->mu);
-    for (job *j = batch.head; j; j = j->next) write_message(&j->m);
+    for (job *j = batch.head; j; j = j->next)
+      if (!j->removal) write_message(&j->m);
     pthread_mutex_lock(&c->mu);
     append(&c->written, &batch);
     pthread_cond_signal(&c->to_flush);
@@ -119,24 +126,42 @@ static int checkpoint(committer *c) {
   return err;
 }
 
+// Appends the batch's removal records where they can matter: only while the
+// journal holds records (a message's own record is always in an earlier
+// batch); they become durable with the next fdatasync or are made needless by
+// the next checkpoint.
+static int append_removals(committer *c, job *head) {
+  for (job *j = head; j; j = j->next) {
+    if (!j->removal || !journal_pending(c)) continue;
+    size_t n = journal_record_size(&c->jr, &j->m);
+    if (n == 0 || c->jr.offset + n > c->jr.capacity) continue; // the next batch will not fit: a checkpoint
+    if (journal_append(&c->jr, &j->m) != 0) return -1;
+  }
+  return 0;
+}
+
 // Makes a batch's written messages durable: their records in the journal and
 // one fdatasync, or a checkpoint. 0, or the errno of the sync that failed.
 static int flush_batch(committer *c, job *head) {
   size_t need = 0;
   int any = 0, all_fit = 1;
   for (job *j = head; j; j = j->next) {
-    if (j->m.err != 0) continue;
+    if (j->m.err != 0 || j->removal) continue;
     any = 1;
     size_t n = journal_record_size(&c->jr, &j->m);
     if (n == 0) all_fit = 0;
     need += n;
   }
-  if (!any) return 0;
   double now = now_s();
+  if (!any) {
+    if (journal_pending(c) && now - c->first_record > MAX_AGE_S) return checkpoint(c);
+    return append_removals(c, head) == 0 ? 0 : checkpoint(c);
+  }
   if (!all_fit || c->jr.offset + need > c->jr.capacity || (journal_pending(c) && now - c->first_record > MAX_AGE_S)) return checkpoint(c);
   if (!journal_pending(c)) c->first_record = now;
   for (job *j = head; j; j = j->next)
-    if (j->m.err == 0 && journal_append(&c->jr, &j->m) != 0) return checkpoint(c);
+    if (j->m.err == 0 && !j->removal && journal_append(&c->jr, &j->m) != 0) return checkpoint(c);
+  if (append_removals(c, head) != 0) return checkpoint(c);
   return journal_sync(&c->jr) == 0 ? 0 : checkpoint(c);
 }
 
@@ -216,7 +241,7 @@ static void settle(napi_env env, napi_value fn, void *context, void *data) {
   committer *c = context;
   for (job *j = data, *next; j; j = next) {
     next = j->next;
-    if (env != NULL) {
+    if (env != NULL && !j->removal) {
       if (j->flush_err != 0) {
         napi_reject_deferred(env, j->deferred, syncfs_error(env, j->flush_err));
       } else {
@@ -279,6 +304,28 @@ static napi_value js_add(napi_env env, napi_callback_info info) {
   pthread_cond_signal(&c->to_write);
   pthread_mutex_unlock(&c->mu);
   return promise;
+}
+
+static napi_value js_forget(napi_env env, napi_callback_info info) {
+  size_t argc = 1, len;
+  napi_value argv[1];
+  committer *c = this_committer(env, info, &argc, argv);
+  if (c == NULL || c->closed) return NULL;
+  job *j = calloc(1, sizeof *j);
+  if (j == NULL) return NULL; // only a replay's duplicate is at stake
+  if (argc < 1 || napi_get_value_string_utf8(env, argv[0], NULL, 0, &len) != napi_ok || (j->m.env_path = malloc(len + 1)) == NULL) {
+    free(j);
+    napi_throw_type_error(env, NULL, "forget(envPath): a string");
+    return NULL;
+  }
+  napi_get_value_string_utf8(env, argv[0], j->m.env_path, len + 1, &len);
+  j->removal = 1;
+  pthread_mutex_lock(&c->mu);
+  list one = {j, j};
+  append(&c->queued, &one);
+  pthread_cond_signal(&c->to_write);
+  pthread_mutex_unlock(&c->mu);
+  return NULL;
 }
 
 static napi_value js_close(napi_env env, napi_callback_info info) {
@@ -382,6 +429,8 @@ napi_value js_open_committer(napi_env env, napi_callback_info info) {
   c->owners++;
   napi_create_function(env, "add", NAPI_AUTO_LENGTH, js_add, NULL, &fn);
   napi_set_named_property(env, obj, "add", fn);
+  napi_create_function(env, "forget", NAPI_AUTO_LENGTH, js_forget, NULL, &fn);
+  napi_set_named_property(env, obj, "forget", fn);
   napi_create_function(env, "close", NAPI_AUTO_LENGTH, js_close, NULL, &fn);
   napi_set_named_property(env, obj, "close", fn);
   return obj;

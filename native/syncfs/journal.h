@@ -18,7 +18,8 @@
 //                u32 name length, u32 envelope length, u64 data length,
 //                then name, envelope, data
 // Records end at the first one that is not whole, of another generation or
-// with a wrong crc.
+// with a wrong crc. A record with an empty envelope and no data is a removal
+// record: that message left the queue (committer.c's forget).
 #ifndef MAILROOM_JOURNAL_H
 #define MAILROOM_JOURNAL_H
 #include <stddef.h>

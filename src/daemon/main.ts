@@ -98,7 +98,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     },
     log,
   );
-  runner = startQueueManager({ config, paths, log, relay, bouncer, local, committing: spoolPublisher.committing });
+  runner = startQueueManager({ config, paths, log, relay, bouncer, local, committing: spoolPublisher.committing, forget: spoolPublisher.forget });
   pickup = startPickup(paths, publisher, log, { maxMessageSize: config.maxMessageSize });
   const fifo = await listenPickupFifo(pickupFifoPath(config.socket.path), () => pickup?.kick(), log);
   const socket = await startSocketServer(config, publisher, log);

@@ -45,6 +45,8 @@ export interface QueueManagerDeps {
   now?: () => number;
   /** True for a message in incoming/ whose commit is still in progress: not to be touched yet. */
   committing?: (id: string) => boolean;
+  /** Called once a message has left the queue (the commit journal's removal record). */
+  forget?: (id: QueueId, state: QueueState) => void;
 }
 
 export interface QueueManager {
@@ -320,6 +322,7 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
       }
       if (isFinished(env)) {
         await removeMessage(paths, id, state);
+        d.forget?.(id, state);
         log.event(id, 'removed');
         return;
       }
@@ -333,6 +336,7 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
         log.event(id, 'expired', { age: formatDuration(age), nrcpt: left.length });
         await bounce(env, left, message(), 'failed');
         await removeMessage(paths, id, state);
+        d.forget?.(id, state);
         log.event(id, 'removed');
         return;
       }

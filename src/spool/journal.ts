@@ -12,10 +12,13 @@
 // are in the kernel's cache) and nothing is replayed. Then a checkpoint and a
 // new generation: the journal is empty when the daemon starts accepting.
 //
-// What replay cannot tell apart: a message delivered and removed after its
-// record was written but before the next checkpoint (at most a few seconds,
-// see committer.c) comes back after a crash of the machine and is delivered
-// once more — the duplicate that an MTA's lost removal means, never a loss.
+// A message the runner removed (delivered, or bounced) before the next
+// checkpoint has a removal record after its own, and is not brought back.
+// What replay cannot tell apart: a removal whose record did not reach the
+// disk though the removal did (the kernel wrote it back early), or one by an
+// administrator's command, which has no record: that message comes back and
+// is delivered once more, the duplicate that any lost removal means to an
+// MTA, never a loss.
 import { spawnSync } from 'node:child_process';
 import { closeSync, constants, existsSync, fdatasyncSync, fstatSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -79,11 +82,18 @@ function readableEnvelope(path: string, id: QueueId): boolean {
   }
 }
 
+/** A record's state and queue id, from its name ("incoming/<id>.env"). */
+function named(r: JournalRecord): { state: QueueState; id: QueueId } | undefined {
+  const [state, file] = r.name.split('/') as [QueueState, string | undefined];
+  const id = file?.replace(/\.env$/, '');
+  return QUEUE_STATES.includes(state) && id !== undefined && isQueueId(id) ? { state, id } : undefined;
+}
+
 /** Writes (without fsync) what the crash may have lost of one record's message; true if anything. */
 function restore(paths: SpoolPaths, r: JournalRecord): boolean {
-  const [state, file] = r.name.split('/') as [QueueState, string];
-  const id = file?.replace(/\.env$/, '') as QueueId;
-  if (!QUEUE_STATES.includes(state) || !isQueueId(id)) return false;
+  const n = named(r);
+  if (!n) return false;
+  const { state, id } = n;
   if (existsSync(paths.env('corrupt', id))) return false;
   const found = QUEUE_STATES.find((s) => existsSync(paths.env(s, id)));
   let wrote = false;
@@ -125,9 +135,12 @@ function replayIfRebooted(paths: SpoolPaths, fd: number, log: Logger): number {
   }
   if (head.bootId === currentBootId() && head.bootId !== '') return head.generation;
   const records = decodeRecords(readWhole(fd, size), head.generation);
+  // A record with an empty envelope: the message left the queue (committer.c's forget).
+  const removed = new Set(records.filter((r) => r.envelope.length === 0).map((r) => named(r)?.id));
+  const messages = records.filter((r) => r.envelope.length > 0);
   let restored = 0;
-  for (const r of records) if (restore(paths, r)) restored++;
-  log.info('commit journal replayed after a restart of the machine', { records: records.length, restored });
+  for (const r of messages) if (!removed.has(named(r)?.id) && restore(paths, r)) restored++;
+  log.info('commit journal replayed after a restart of the machine', { records: messages.length, restored, removed: removed.size });
   return head.generation;
 }
 

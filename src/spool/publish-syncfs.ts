@@ -84,6 +84,9 @@ export function createSyncfsPublisher(paths: SpoolPaths, native: Pick<SpoolNativ
       return done;
     },
     committing: (id) => committing.has(id),
+    forget(id, state) {
+      if (journal) committer?.forget(paths.env(state, id));
+    },
     async idle() {
       while (committing.size > 0) await Promise.allSettled([...committing.values()]);
     },

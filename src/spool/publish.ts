@@ -16,7 +16,8 @@ import { serializeEnvelope, type Envelope } from './envelope.js';
 import { fsyncDir, tmpName, writeFileSynced } from './fsio.js';
 import { groupCommit } from './group-commit.js';
 import type { JournalHandle } from './journal.js';
-import type { SpoolPaths } from './paths.js';
+import type { EnvelopeDir, SpoolPaths } from './paths.js';
+import type { QueueId } from './queue-id.js';
 import { createSyncfsPublisher } from './publish-syncfs.js';
 import { loadSpoolNative } from './syncfs.js';
 
@@ -40,6 +41,12 @@ export interface Publisher {
   publish(env: Envelope, content: Buffer, state?: PublishState): Promise<void>;
   /** True while the message is in the queue but not yet durable (not to be touched). */
   committing(id: string): boolean;
+  /**
+   * The message has left the queue (its files are removed): with the commit
+   * journal, a record of it, so that a replay after a crash of the machine
+   * does not deliver it again. Nothing to do for the other commits.
+   */
+  forget(id: QueueId, state: EnvelopeDir): void;
   /** Resolves when nothing is being committed. */
   idle(): Promise<void>;
   close(): void;
@@ -119,6 +126,7 @@ export function createFsyncPublisher(paths: SpoolPaths): Publisher {
     },
     // Its envelope reaches incoming/ only after its data is durable.
     committing: () => false,
+    forget() {},
     idle: () => group.idle(),
     close() {},
   };

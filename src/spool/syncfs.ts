@@ -35,6 +35,11 @@ export interface NativeCommitter {
    * the syncfs that was to make it durable failed.
    */
   add(message: CommitMessage): Promise<number>;
+  /**
+   * The message whose envelope was envPath has left the queue: a removal
+   * record in the journal, so that a replay does not bring it back.
+   */
+  forget(envPath: string): void;
   /** Commits what was added and stops the threads. */
   close(): void;
 }

@@ -10,20 +10,20 @@ import { basename, join } from 'node:path';
 import { test } from 'node:test';
 import { decodeHeader, decodeRecords, encodeHeader } from '../../src/spool/journal-format.js';
 import { loadSpoolNative } from '../../src/spool/syncfs.js';
-import { sandbox, startDaemon, type Sandbox } from '../helpers/env.js';
+import { BIN, queuedIds, run, sandbox, sandboxWith, startDaemon, waitFor, type Sandbox } from '../helpers/env.js';
 import { rawClient } from '../socket/client.js';
 
 const skip = !loadSpoolNative() ? 'needs the addon' : false;
 
 /** Sends n messages over one session; resolves with their queue ids once each got its 250. */
-async function send(sb: Sandbox, n: number): Promise<string[]> {
+async function send(sb: Sandbox, n: number, rcpt = 'b@example.net'): Promise<string[]> {
   const c = await rawClient(sb.socket);
   await c.replies(1);
   c.write('EHLO journal.example\r\n');
   await c.replies(1);
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
-    c.write(`MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n`);
+    c.write(`MAIL FROM:<a@example.org>\r\nRCPT TO:<${rcpt}>\r\nDATA\r\n`);
     await c.replies(3);
     c.write(`Subject: journal ${i}\r\n\r\n${`line ${i}\r\n`.repeat(10 + i)}.\r\n`);
     const [done] = await c.replies(1);
@@ -39,12 +39,20 @@ function journalOf(sb: Sandbox): Buffer {
   return readFileSync(join(sb.spool, 'journal'));
 }
 
-/** The ids of the messages in the journal's current generation. */
+/** The ids in the journal's current generation's records ("-<id>" for a removal record). */
 function journaled(sb: Sandbox): string[] {
   const j = journalOf(sb);
   const head = decodeHeader(j);
   assert.ok(head, 'the journal has a header');
-  return decodeRecords(j, head.generation).map((r) => basename(r.name, '.env'));
+  return decodeRecords(j, head.generation).map((r) => (r.envelope.length === 0 ? '-' : '') + basename(r.name, '.env'));
+}
+
+/** Makes the journal's header say it was written in another boot of the machine. */
+function anotherBoot(sb: Sandbox): void {
+  const head = decodeHeader(journalOf(sb))!;
+  const fd = openSync(join(sb.spool, 'journal'), 'r+');
+  writeSync(fd, encodeHeader({ generation: head.generation, bootId: '00000000-0000-4000-8000-000000000000' }), 0, undefined, 0);
+  closeSync(fd);
 }
 
 test('a crash of the machine: every acknowledged message is written again from the journal', { skip }, async () => {
@@ -64,11 +72,7 @@ test('a crash of the machine: every acknowledged message is written again from t
     rmSync(eml(ids[0]!));
     writeFileSync(eml(ids[1]!), Buffer.alloc(before[1]!.eml.length)); // right size, zeros
     writeFileSync(env(ids[2]!), ''); // an envelope whose blocks never arrived
-    const j = journalOf(sb);
-    const head = decodeHeader(j)!;
-    const fd = openSync(join(sb.spool, 'journal'), 'r+');
-    writeSync(fd, encodeHeader({ generation: head.generation, bootId: '00000000-0000-4000-8000-000000000000' }), 0, undefined, 0);
-    closeSync(fd);
+    anotherBoot(sb);
 
     daemon = await startDaemon(sb);
     assert.match(daemon.log(), /commit journal replayed after a restart of the machine records=4 restored=3/);
@@ -102,6 +106,29 @@ test('a daemon killed in the same boot replays nothing: what it wrote is in the 
     assert.equal(await daemon.stop(), 0);
     assert.doesNotMatch(daemon.log(), /replayed/);
     assert.equal(existsSync(join(sb.spool, 'hold', `${id}.env`)), false, 'not brought back');
+  } finally {
+    sb.cleanup();
+  }
+});
+
+test('a message delivered before the checkpoint has a removal record: a replay does not deliver it again', { skip }, async () => {
+  const sb = sandboxWith((dir) => `users: ${dir}/users\nlocal:\n  mailboxes: ${dir}/mail\n  domains: [test.example]\n  systemUsers: false\nrelay:\n  mode: hold\n`);
+  try {
+    const add = await run(join(BIN, 'mailroom'), ['user', 'add', 'alice', '--password-stdin', '--config', sb.config], 'alicepw\n');
+    assert.equal(add.code, 0, add.stderr);
+    const inbox = join(sb.dir, 'mail', 'alice', 'new');
+    const delivered = () => (existsSync(inbox) ? readdirSync(inbox).length : 0);
+    let daemon = await startDaemon(sb);
+    const [id] = await send(sb, 1, 'alice@test.example');
+    await waitFor(() => delivered() === 1 && queuedIds(sb).length === 0, 10_000, 'delivered and removed');
+    await daemon.kill(); // before the idle checkpoint
+    assert.deepEqual(journaled(sb), [id, `-${id}`], 'its record, then its removal record');
+    anotherBoot(sb);
+    daemon = await startDaemon(sb);
+    assert.match(daemon.log(), /commit journal replayed after a restart of the machine records=1 restored=0 removed=1/);
+    assert.equal(await daemon.stop(), 0);
+    assert.deepEqual(queuedIds(sb), [], 'not brought back');
+    assert.equal(delivered(), 1, 'delivered once');
   } finally {
     sb.cleanup();
   }
