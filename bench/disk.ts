@@ -1,12 +1,17 @@
 // The disk's ceiling for durable commits on the spool's file system: the
 // create+write+fsync+rename+dir-fsync rate with one writer, and with several
-// writers at once (worker threads, so the fsyncs really overlap); and the rate
-// of the syncfs group commit the daemon uses where the addon is built.
+// writers at once (worker threads, so the fsyncs really overlap); and the rates
+// of the addon's commits: a syncfs per batch, and the commit journal the
+// daemon uses (records and one fdatasync per batch, checkpoints as it makes them).
 import { closeSync, constants, mkdirSync, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { runDiskLoop, type LoopArgs } from './disk-loop.js';
 import { loadSpoolNative, type CommitMessage } from '../src/spool/syncfs.js';
+import { openJournal } from '../src/spool/journal.js';
+import { ensureSpool } from '../src/spool/layout.js';
+import { spoolPaths } from '../src/spool/paths.js';
+import { createLogger } from '../src/shared/log.js';
 import { since } from './stats.js';
 
 export interface DiskResult {
@@ -83,6 +88,44 @@ export async function measureDiskGroup(dir: string, count: number, batch: number
     }
   } finally {
     closeSync(dirFd);
+  }
+  const ms = since(t0);
+  rmSync(dir, { recursive: true, force: true });
+  return { writers: batch, ops: n, ms };
+}
+
+/**
+ * The ceiling of the daemon's commit: the addon's committer with the spool's
+ * commit journal, `batch` messages in flight at a time (each a new data file
+ * and a new envelope renamed into place, and a record in the journal), one
+ * fdatasync of the journal per batch, and the checkpoints the committer makes
+ * (syncfs, every 2 s or when the journal is full) — without SMTP.
+ */
+export async function measureDiskJournal(dir: string, count: number, batch: number, budgetMs: number): Promise<DiskResult | undefined> {
+  const native = loadSpoolNative();
+  if (!native) return undefined;
+  rmSync(dir, { recursive: true, force: true });
+  const paths = spoolPaths(dir);
+  await ensureSpool(paths);
+  const journal = await openJournal(paths, native, createLogger('error', () => undefined));
+  if (!journal) return undefined;
+  const data = Buffer.alloc(SIZE, 'x');
+  const env = Buffer.alloc(400, 'e');
+  const dirFd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  const committer = native.openCommitter(dirFd, journal);
+  const t0 = performance.now();
+  let n = 0;
+  try {
+    while (n < count && since(t0) < budgetMs) {
+      const adds: Promise<number>[] = [];
+      for (; adds.length < batch && n < count; n++) adds.push(committer.add([join(paths.data, `${n}.eml`), data, join(paths.tmp, `${n}.env`), env, join(dir, 'incoming', `${n}.env`)]));
+      const errs = await Promise.all(adds);
+      if (errs.some((e) => e !== 0)) throw new Error(`journal commit: errno ${errs.find((e) => e !== 0)}`);
+    }
+  } finally {
+    committer.close();
+    closeSync(dirFd);
+    closeSync(journal.fd);
   }
   const ms = since(t0);
   rmSync(dir, { recursive: true, force: true });
