@@ -112,6 +112,15 @@ function restore(paths: SpoolPaths, r: JournalRecord): boolean {
   return wrote;
 }
 
+/** A journal shorter than JOURNAL_SIZE (cut short by hand, or by a crash while it was made) is filled out with zeros. */
+async function fillOut(fd: number): Promise<void> {
+  const size = fstatSync(fd).size;
+  if (size >= JOURNAL_SIZE) return;
+  const zeros = Buffer.alloc(1024 * 1024);
+  for (let off = size; off < JOURNAL_SIZE; ) off += writeSync(fd, zeros, 0, Math.min(zeros.length, JOURNAL_SIZE - off), off);
+  await fsyncFd(fd);
+}
+
 function readWhole(fd: number, size: number): Buffer {
   const b = Buffer.alloc(size);
   for (let off = 0; off < size; ) {
@@ -171,11 +180,12 @@ export async function openJournal(paths: SpoolPaths, native: Pick<SpoolNative, '
     const generation = replayIfRebooted(paths, fd, log);
     if (!native) {
       spawnSync('sync');
-      closeSync(fd);
       rmSync(journalPath(paths));
       await fsyncDir(paths.root);
+      closeSync(fd);
       return undefined;
     }
+    await fillOut(fd);
     const dirFd = openSync(paths.root, constants.O_RDONLY | constants.O_DIRECTORY);
     try {
       await native.syncfs(dirFd);

@@ -123,3 +123,26 @@ test('a message removed before the checkpoint has a removal record and is not br
     sb.cleanup();
   }
 });
+
+test('a journal cut short is filled out again, and the daemon can commit through it', { skip: !native && 'needs the addon' }, async () => {
+  const sb = sandbox();
+  try {
+    const paths = spoolPaths(sb.spool);
+    await ensureSpool(paths);
+    closeSync((await openJournal(paths, native, logger([])))!.fd);
+    writeFileSync(journalPath(paths), Buffer.alloc(100)); // not even a header
+    const lines: string[] = [];
+    const handle = (await openJournal(paths, native, logger(lines)))!;
+    assert.match(lines.join(''), /commit journal header unreadable/);
+    assert.equal(handle.capacity, JOURNAL_SIZE);
+    const dirFd = openSync(paths.root, 'r');
+    const c = native!.openCommitter(dirFd, handle);
+    const id = newQueueId();
+    assert.equal(await c.add([paths.eml(id), Buffer.from('x\r\n'), `${paths.tmp}/c.env`, Buffer.from('{}'), paths.env('incoming', id)]), 0);
+    c.close();
+    closeSync(dirFd);
+    closeSync(handle.fd);
+  } finally {
+    sb.cleanup();
+  }
+});
