@@ -275,6 +275,15 @@ static committer *this_committer(napi_env env, napi_callback_info info, size_t *
   return c;
 }
 
+// Main thread: hands a job to the writer.
+static void enqueue(committer *c, job *j) {
+  pthread_mutex_lock(&c->mu);
+  list one = {j, j};
+  append(&c->queued, &one);
+  pthread_cond_signal(&c->to_write);
+  pthread_mutex_unlock(&c->mu);
+}
+
 static napi_value js_add(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1], promise;
@@ -298,11 +307,7 @@ static napi_value js_add(napi_env env, napi_callback_info info) {
   napi_create_reference(env, argv[0], 1, &j->keep);
   napi_create_promise(env, &j->deferred, &promise);
   if (c->pending++ == 0) napi_ref_threadsafe_function(env, c->tsfn);
-  pthread_mutex_lock(&c->mu);
-  list one = {j, j};
-  append(&c->queued, &one);
-  pthread_cond_signal(&c->to_write);
-  pthread_mutex_unlock(&c->mu);
+  enqueue(c, j);
   return promise;
 }
 
@@ -320,11 +325,7 @@ static napi_value js_forget(napi_env env, napi_callback_info info) {
   }
   napi_get_value_string_utf8(env, argv[0], j->m.env_path, len + 1, &len);
   j->removal = 1;
-  pthread_mutex_lock(&c->mu);
-  list one = {j, j};
-  append(&c->queued, &one);
-  pthread_cond_signal(&c->to_write);
-  pthread_mutex_unlock(&c->mu);
+  enqueue(c, j);
   return NULL;
 }
 

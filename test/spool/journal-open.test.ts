@@ -7,8 +7,8 @@ import { newEnvelope, serializeEnvelope } from '../../src/spool/envelope.js';
 import { decodeHeader, encodeHeader } from '../../src/spool/journal-format.js';
 import { journalPath, JOURNAL_SIZE, openJournal } from '../../src/spool/journal.js';
 import { ensureSpool } from '../../src/spool/layout.js';
-import { spoolPaths } from '../../src/spool/paths.js';
-import { newQueueId } from '../../src/spool/queue-id.js';
+import { spoolPaths, type SpoolPaths } from '../../src/spool/paths.js';
+import { newQueueId, type QueueId } from '../../src/spool/queue-id.js';
 import { createLogger } from '../../src/shared/log.js';
 import { loadSpoolNative } from '../../src/spool/syncfs.js';
 import { sandbox } from '../helpers/env.js';
@@ -17,6 +17,20 @@ const native = loadSpoolNative();
 
 function logger(lines: string[]) {
   return createLogger('info', (l) => lines.push(l));
+}
+
+/** A message's envelope as the spool holds it. */
+function envelopeOf(id: QueueId, data: Buffer): Buffer {
+  const submission = { sender: 'a@example.org', recipients: [{ address: 'b@example.net' }], dsn: {}, body: '7BIT' as const, smtputf8: false, createdAt: new Date().toISOString() };
+  return Buffer.from(serializeEnvelope(newEnvelope(id, submission, { uid: 0, user: 'root', source: 'sendmail', size: data.length })));
+}
+
+/** The state a crash of the machine may leave: the journal as it was then, its header from another boot. */
+function crashedJournal(paths: SpoolPaths, bytes: Buffer, generation: number): void {
+  writeFileSync(journalPath(paths), bytes);
+  const fd = openSync(journalPath(paths), 'r+');
+  writeSync(fd, encodeHeader({ generation, bootId: '00000000-0000-4000-8000-000000000000' }), 0, undefined, 0);
+  closeSync(fd);
 }
 
 test('no addon and no journal: none is created', async () => {
@@ -57,7 +71,7 @@ test('without the addon, a journal from another boot is replayed, then removed',
     const handle = (await openJournal(paths, native, logger([])))!;
     const id = newQueueId();
     const data = Buffer.from('Subject: kept\r\n\r\nbody\r\n');
-    const env = Buffer.from(serializeEnvelope(newEnvelope(id, { sender: 'a@example.org', recipients: [{ address: 'b@example.net' }], dsn: {}, body: '7BIT', smtputf8: false, createdAt: new Date().toISOString() }, { uid: 0, user: 'root', source: 'sendmail', size: data.length })));
+    const env = envelopeOf(id, data);
     const dirFd = openSync(paths.root, 'r');
     const c = native!.openCommitter(dirFd, handle);
     assert.equal(await c.add([paths.eml(id), data, `${paths.tmp}/x.env`, env, paths.env('incoming', id)]), 0);
@@ -65,11 +79,8 @@ test('without the addon, a journal from another boot is replayed, then removed',
     c.close();
     closeSync(dirFd);
     closeSync(handle.fd);
-    // the state a power cut may leave: the journal as it was, the files gone, another boot
-    writeFileSync(journalPath(paths), crashed);
-    const fd = openSync(journalPath(paths), 'r+');
-    writeSync(fd, encodeHeader({ generation: handle.generation, bootId: '00000000-0000-4000-8000-000000000000' }), 0, undefined, 0);
-    closeSync(fd);
+    // the state a power cut may leave: the journal as it was, the files gone
+    crashedJournal(paths, crashed, handle.generation);
     rmSync(paths.eml(id));
     rmSync(paths.env('incoming', id));
 
@@ -94,7 +105,7 @@ test('a message removed before the checkpoint has a removal record and is not br
     const c = native!.openCommitter(dirFd, handle);
     const ids = [newQueueId(), newQueueId(), newQueueId()];
     const data = (i: number) => Buffer.from(`Subject: ${i}\r\n\r\nbody ${i}\r\n`);
-    const env = (i: number) => Buffer.from(serializeEnvelope(newEnvelope(ids[i]!, { sender: 'a@example.org', recipients: [{ address: 'b@example.net' }], dsn: {}, body: '7BIT', smtputf8: false, createdAt: new Date().toISOString() }, { uid: 0, user: 'root', source: 'sendmail', size: data(i).length })));
+    const env = (i: number) => envelopeOf(ids[i]!, data(i));
     const add = (i: number) => c.add([paths.eml(ids[i]!), data(i), `${paths.tmp}/${i}.env`, env(i), paths.env('incoming', ids[i]!)]);
     assert.deepEqual(await Promise.all([add(0), add(1)]), [0, 0]);
     // delivered and removed, as the queue runner does
@@ -106,10 +117,7 @@ test('a message removed before the checkpoint has a removal record and is not br
     c.close();
     closeSync(dirFd);
     closeSync(handle.fd);
-    writeFileSync(journalPath(paths), crashed);
-    const fd = openSync(journalPath(paths), 'r+');
-    writeSync(fd, encodeHeader({ generation: handle.generation, bootId: '00000000-0000-4000-8000-000000000000' }), 0, undefined, 0);
-    closeSync(fd);
+    crashedJournal(paths, crashed, handle.generation);
     rmSync(paths.eml(ids[1]!)); // lost by the crash
 
     const lines: string[] = [];
