@@ -55,6 +55,10 @@ export async function releaseMessage(paths: SpoolPaths, control: string, id: Que
 export async function deleteMessage(paths: SpoolPaths, control: string, id: QueueId): Promise<string> {
   return withClaim(paths, control, id, async ({ state }) => {
     await removeMessage(paths, id, state);
+    // A running daemon records the removal in its commit journal, so that a
+    // replay after a crash of the machine does not bring the message back.
+    // Without a daemon the journal holds no records: nothing to tell.
+    await askDaemon(control, `forget ${id} ${state}`, 2000);
     return `${id}: removed`;
   });
 }

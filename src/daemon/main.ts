@@ -8,7 +8,7 @@ import { controlSocketPath, SETTLE_WAIT_MS } from '../shared/control.js';
 import { pickupFifoPath } from '../shared/poke.js';
 import type { Logger } from '../shared/log.js';
 import { ensureSpool } from '../spool/layout.js';
-import { spoolPaths } from '../spool/paths.js';
+import { QUEUE_STATES, spoolPaths, type QueueState } from '../spool/paths.js';
 import { startPickup } from '../spool/pickup.js';
 import { createPublisher, type Publisher } from '../spool/publish.js';
 import { recoverSpool } from '../spool/recover.js';
@@ -26,6 +26,7 @@ import { createRelayService } from '../relay/service.js';
 import { startQueueManager, type QueueManager } from '../schedule/queue-manager.js';
 import { heldByOther } from '../spool/claim.js';
 import { isQueueId, type QueueId } from '../spool/queue-id.js';
+import { locate } from '../spool/transition.js';
 
 export interface Daemon {
   stop(): Promise<void>;
@@ -89,6 +90,15 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
           if (!isQueueId(id) || !heldByOther(paths, id)) return 'error settle needs the message lock held';
           if (spoolPublisher.committing(id)) await spoolPublisher.idle(); // a new message: durable first
           return (await runner?.settled(id, SETTLE_WAIT_MS)) === false ? 'busy' : 'idle';
+        }
+        case 'forget': {
+          // An administrator removed the message (queue delete): its removal
+          // record. Only for a message that is gone, so nobody can hide one.
+          const [id, state] = [args[0] ?? '', args[1] ?? ''];
+          if (!isQueueId(id) || !QUEUE_STATES.includes(state as QueueState)) return 'error forget needs an id and a queue state';
+          if (await locate(paths, id)) return 'error the message is still in the queue';
+          spoolPublisher.forget(id, state as QueueState);
+          return 'ok';
         }
         case 'ping':
           return `ok pid=${process.pid}`;

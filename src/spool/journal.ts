@@ -12,13 +12,12 @@
 // are in the kernel's cache) and nothing is replayed. Then a checkpoint and a
 // new generation: the journal is empty when the daemon starts accepting.
 //
-// A message the runner removed (delivered, or bounced) before the next
-// checkpoint has a removal record after its own, and is not brought back.
-// What replay cannot tell apart: a removal whose record did not reach the
-// disk though the removal did (the kernel wrote it back early), or one by an
-// administrator's command, which has no record: that message comes back and
-// is delivered once more, the duplicate that any lost removal means to an
-// MTA, never a loss.
+// A message the runner removed (delivered, or bounced), or an administrator
+// deleted (`forget` on the control socket), before the next checkpoint has a
+// removal record after its own, and is not brought back. What replay cannot
+// tell apart: a removal whose record did not reach the disk though the
+// removal did: that message comes back and is delivered once more, the
+// duplicate that any lost removal means to an MTA, never a loss.
 import { spawnSync } from 'node:child_process';
 import { closeSync, constants, existsSync, fdatasyncSync, fstatSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
