@@ -117,10 +117,13 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   log.info('daemon started', { pid: process.pid, spool: config.spool, hostname: config.hostname, commit: spoolPublisher.commit });
   return {
     async stop() {
+      // New submissions are refused first (the listener closes at once);
+      // sessions already open may finish their transaction (closeTimeout).
+      const submissionsDone = socket.close();
       await control.close();
       await fifo?.close();
       await pop3?.close();
-      await socket.close();
+      await submissionsDone;
       await pickup?.close();
       await publisher.idle();
       await runner?.close();
