@@ -8,20 +8,17 @@
 #include "journal.h"
 
 static uint32_t crc_table[256];
-static int crc_ready;
 
-static void crc_init(void) {
+void journal_init(void) {
   for (uint32_t n = 0; n < 256; n++) {
     uint32_t c = n;
     for (int k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
     crc_table[n] = c;
   }
-  crc_ready = 1;
 }
 
 // CRC-32 (IEEE 802.3, as zlib's crc32): crc starts at 0.
 uint32_t journal_crc32(uint32_t crc, const void *buf, size_t len) {
-  if (!crc_ready) crc_init(); // first called from the module's init, on the main thread
   const unsigned char *p = buf;
   crc = ~crc;
   while (len--) crc = crc_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);

@@ -57,6 +57,10 @@ int journal_sync(journal *j);
  */
 int journal_reset(journal *j);
 
+/** Fills the CRC table: once, from the module's init, before any thread runs. */
+void journal_init(void);
+
+/** CRC-32 (as zlib's), crc starting at 0; after journal_init. */
 uint32_t journal_crc32(uint32_t crc, const void *buf, size_t len);
 
 #endif

@@ -151,7 +151,7 @@ static napi_value js_commit(napi_env env, napi_callback_info info) {
 
 NAPI_MODULE_INIT() {
   napi_value fn;
-  journal_crc32(0, NULL, 0); // its table, before any thread uses it
+  journal_init();
   napi_create_function(env, "syncfs", NAPI_AUTO_LENGTH, js_syncfs, NULL, &fn);
   napi_set_named_property(env, exports, "syncfs", fn);
   napi_create_function(env, "commit", NAPI_AUTO_LENGTH, js_commit, NULL, &fn);

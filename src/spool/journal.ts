@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { spoolError } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
 import { parseEnvelope } from './envelope.js';
-import { fsyncDir, fsyncFd, tmpName, writeAll } from './fsio.js';
+import { fsyncDir, fsyncFd, tmpName } from './fsio.js';
 import { currentBootId, decodeHeader, decodeRecords, encodeHeader, JOURNAL_START, type JournalRecord } from './journal-format.js';
 import { QUEUE_STATES, type QueueState, type SpoolPaths } from './paths.js';
 import { isQueueId, type QueueId } from './queue-id.js';
@@ -45,13 +45,18 @@ export function journalPath(paths: SpoolPaths): string {
   return join(paths.root, 'journal');
 }
 
-/** A new journal: zeros in full (so appends never allocate), an empty generation 0. */
+/** Writes zeros from the file's end up to JOURNAL_SIZE (so appends never allocate); no fsync. */
+function zeroFill(fd: number): void {
+  const zeros = Buffer.alloc(1024 * 1024);
+  for (let off = fstatSync(fd).size; off < JOURNAL_SIZE; ) off += writeSync(fd, zeros, 0, Math.min(zeros.length, JOURNAL_SIZE - off), off);
+}
+
+/** A new journal: zeros in full, an empty generation 0. */
 async function createJournal(paths: SpoolPaths, bootId: string): Promise<number> {
   const tmp = tmpName(paths.tmp, 'journal');
   const fd = openSync(tmp, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o600);
   try {
-    const zeros = Buffer.alloc(1024 * 1024);
-    for (let off = 0; off < JOURNAL_SIZE; off += zeros.length) writeAll(fd, zeros);
+    zeroFill(fd);
     writeSync(fd, encodeHeader({ generation: 0, bootId }), 0, undefined, 0);
     await fsyncFd(fd);
     renameSync(tmp, journalPath(paths));
@@ -111,12 +116,10 @@ function restore(paths: SpoolPaths, r: JournalRecord): boolean {
   return wrote;
 }
 
-/** A journal shorter than JOURNAL_SIZE (cut short by hand, or by a crash while it was made) is filled out with zeros. */
+/** A journal shorter than JOURNAL_SIZE (cut short by hand) is filled out with zeros. */
 async function fillOut(fd: number): Promise<void> {
-  const size = fstatSync(fd).size;
-  if (size >= JOURNAL_SIZE) return;
-  const zeros = Buffer.alloc(1024 * 1024);
-  for (let off = size; off < JOURNAL_SIZE; ) off += writeSync(fd, zeros, 0, Math.min(zeros.length, JOURNAL_SIZE - off), off);
+  if (fstatSync(fd).size >= JOURNAL_SIZE) return;
+  zeroFill(fd);
   await fsyncFd(fd);
 }
 
