@@ -40,8 +40,12 @@ export async function login(s: Pop3Session, rawUser: string, password: string): 
   }
   ctx.throttle.recordSuccess(addr);
   const key = lockKeyOf(ctx.mailboxes, user);
-  if (ctx.locked.has(key)) return void s.send('-ERR [IN-USE] Mailbox is locked by another POP3 session.');
-  ctx.locked.add(key);
+  // A session whose client just dropped may still be ending (or finishing its
+  // QUIT): wait for it briefly rather than refuse a client that reconnects at once.
+  if (!(await ctx.locks.acquire(key, ctx.lockWaitMs))) {
+    ctx.log.info('pop3 login refused', { sid: s.sid, client: addr, user, reason: 'mailbox in use' });
+    return void s.send('-ERR [IN-USE] Mailbox is locked by another POP3 session.');
+  }
   s.lockKey = key;
   if (s.isClosed) return s.releaseLock();
   const store = openMailbox(ctx.mailboxes, user);

@@ -1,7 +1,7 @@
 // The POP3 service: a plain listener (`pop3.listen`, with STLS when
 // `pop3.tls` is starttls, or TLS from the first byte when it is implicit) and
 // an optional implicit-TLS listener (`pop3.tlsListen`, RFC 8314). Sessions
-// share one throttle and one table of locked mailboxes. Stops by closing the
+// share one throttle and one table of mailbox locks. Stops by closing the
 // listeners and ending sessions without UPDATE (no deletions applied).
 import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
@@ -10,6 +10,7 @@ import type { Config } from '../config/load.js';
 import { MailroomError } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
 import { LoginThrottle } from '../users/throttle.js';
+import { MailboxLocks } from './mailbox-locks.js';
 import { Pop3Session, type Pop3Context } from './session.js';
 
 export interface Pop3Options {
@@ -28,6 +29,8 @@ export interface Pop3Options {
   /** Loopback connections may log in without TLS (default true). */
   loopbackIsSecure?: boolean;
   throttle?: LoginThrottle;
+  /** How long a login waits for another session of the same mailbox to end (default 1.5 s). */
+  lockWaitMs?: number;
 }
 
 export interface Pop3Server {
@@ -39,6 +42,8 @@ export interface Pop3Server {
 
 /** RFC 1939 §3: the autologout timer is at least 10 minutes. */
 export const POP3_IDLE_MS = 10 * 60_000;
+/** A login meeting a session of the same mailbox waits this long for it to end before [IN-USE]. */
+export const POP3_LOCK_WAIT_MS = 1500;
 
 /** Splits HOST:PORT or [v6]:PORT. */
 export function parseHostPort(s: string): { host: string; port: number } {
@@ -90,7 +95,8 @@ export async function startPop3Server(opts: Pop3Options): Promise<Pop3Server> {
     mailboxes: opts.mailboxes,
     log: opts.log,
     throttle: opts.throttle ?? new LoginThrottle(),
-    locked: new Set(),
+    locks: new MailboxLocks(),
+    lockWaitMs: opts.lockWaitMs ?? POP3_LOCK_WAIT_MS,
     secureContext,
     starttls: opts.tls === 'starttls',
     loopbackIsSecure: opts.loopbackIsSecure ?? true,

@@ -1,7 +1,8 @@
 // One POP3 connection: a small state machine (RFC 1939 §3: AUTHORIZATION ->
-// TRANSACTION -> UPDATE) that reads command lines and dispatches each to its
-// file in commands/. Errors are caught here, answered with a generic -ERR and
-// logged; the session never sees the spool, only the mailbox store.
+// TRANSACTION -> UPDATE) that reads bounded command lines and dispatches each
+// to its file in commands/. Errors are caught here, answered with a generic
+// -ERR and logged; the session never sees the spool, only the mailbox store.
+// A connection that ends without QUIT frees its mailbox at once, unapplied.
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import type { MailboxStore, MessageEntry } from '../mailbox/store.js';
@@ -9,6 +10,8 @@ import type { Logger } from '../shared/log.js';
 import type { LoginThrottle } from '../users/throttle.js';
 import { isPlaintextAllowed } from './auth-rules.js';
 import type { Pop3Command } from './command.js';
+import { commandLineProblem, LineReader, type InputLine } from './line-reader.js';
+import type { MailboxLocks } from './mailbox-locks.js';
 import { COMMANDS } from './registry.js';
 
 export type Pop3State = 'AUTHORIZATION' | 'TRANSACTION' | 'UPDATE';
@@ -19,8 +22,10 @@ export interface Pop3Context {
   mailboxes: string;
   log: Logger;
   throttle: LoginThrottle;
-  /** Mailboxes with a session in TRANSACTION state (POP3 access is exclusive). */
-  locked: Set<string>;
+  /** Mailboxes with a session in TRANSACTION or UPDATE state (POP3 access is exclusive). */
+  locks: MailboxLocks;
+  /** How long a login waits for another session of the same mailbox to end before [IN-USE]. */
+  lockWaitMs: number;
   secureContext: SecureContext | undefined;
   /** STLS offered on plain connections. */
   starttls: boolean;
@@ -29,8 +34,8 @@ export interface Pop3Context {
   hostname: string;
 }
 
-const MAX_LINE = 8192;
-const MAX_BAD_COMMANDS = 10;
+/** Bad commands (unknown, wrong state, malformed, too long, binary) before the session is dropped. */
+export const MAX_BAD_COMMANDS = 10;
 let nextSid = 0;
 
 export class Pop3Session {
@@ -47,11 +52,11 @@ export class Pop3Session {
   messages: MessageEntry[] = [];
   deleted = new Set<number>();
   retrieved = new Set<number>();
-  private input: Buffer = Buffer.alloc(0);
-  private lines: string[] = [];
-  private waiter: ((line: string | undefined) => void) | undefined;
+  private reader = new LineReader();
+  private waiter: ((line: InputLine | undefined) => void) | undefined;
   private closed = false;
   private badCommands = 0;
+  private detach: () => void = () => undefined;
 
   constructor(
     sock: Socket,
@@ -70,64 +75,73 @@ export class Pop3Session {
   private attach(sock: Socket): void {
     sock.setNoDelay(true);
     sock.setTimeout(this.ctx.idleTimeoutMs);
-    sock.on('data', (d: Buffer) => this.onData(d));
-    sock.on('timeout', () => {
+    const onData = (d: Buffer) => this.onData(d);
+    const onTimeout = () => {
       // RFC 1939 §3: an inactivity autologout timer of at least 10 minutes.
       this.send('-ERR Disconnected for inactivity.');
       this.close();
-    });
-    sock.on('close', () => this.close());
-    sock.on('error', (err) => this.log.debug('pop3 socket error', { sid: this.sid, error: err.message }));
+    };
+    // The peer is gone (FIN, reset or close): the mailbox is freed now, not
+    // when the socket is finally torn down, so an immediate new login finds it free.
+    const onGone = () => this.close();
+    const onError = (err: Error) => {
+      this.log.debug('pop3 socket error', { sid: this.sid, error: err.message });
+      this.close();
+    };
+    sock.on('data', onData);
+    sock.on('timeout', onTimeout);
+    sock.on('end', onGone);
+    sock.on('close', onGone);
+    sock.on('error', onError);
+    this.detach = () => {
+      sock.off('data', onData);
+      sock.off('timeout', onTimeout);
+      sock.off('end', onGone);
+      sock.off('close', onGone);
+      sock.off('error', onError);
+      sock.on('error', () => undefined);
+    };
   }
 
   private onData(d: Buffer): void {
     if (this.closed) return;
-    this.input = this.input.length ? Buffer.concat([this.input, d]) : d;
-    let nl: number;
-    while ((nl = this.input.indexOf(10)) >= 0) {
-      const line = this.input.subarray(0, nl).toString('utf8').replace(/\r$/, '');
-      this.input = this.input.subarray(nl + 1);
-      this.lines.push(line);
-    }
-    if (this.input.length > MAX_LINE) {
-      this.send('-ERR Line too long.');
-      this.close();
-      return;
-    }
-    // Pipelined input is buffered; stop reading when the client runs far ahead.
-    if (this.lines.length > 1000) this.sock.pause();
+    this.reader.push(d);
+    // Pipelined input is queued; stop reading when the client runs far ahead.
+    if (this.reader.full) this.sock.pause();
     this.wake();
   }
 
   private wake(): void {
     if (!this.waiter) return;
-    if (this.lines.length) {
-      const w = this.waiter;
-      this.waiter = undefined;
-      w(this.lines.shift());
-    } else if (this.closed) {
-      const w = this.waiter;
-      this.waiter = undefined;
-      w(undefined);
-    }
+    const line = this.closed ? undefined : this.reader.shift();
+    if (!line && !this.closed) return;
+    const w = this.waiter;
+    this.waiter = undefined;
+    w(line);
   }
 
   /** The next line from the client (undefined once the connection is gone). */
-  readLine(): Promise<string | undefined> {
-    if (this.lines.length) {
-      const line = this.lines.shift()!;
-      if (this.lines.length < 100 && this.sock.isPaused()) this.sock.resume();
-      return Promise.resolve(line);
-    }
+  readLine(): Promise<InputLine | undefined> {
     if (this.closed) return Promise.resolve(undefined);
-    if (this.sock.isPaused()) this.sock.resume();
+    const line = this.reader.shift();
+    if (!this.reader.full && this.sock.isPaused()) this.sock.resume();
+    if (line) return Promise.resolve(line);
     return new Promise((r) => (this.waiter = r));
   }
 
   /** Writes one response line (CRLF added). */
   send(line: string): boolean {
-    if (this.closed || this.sock.destroyed) return false;
+    if (this.closed || this.sock.destroyed || this.sock.writableEnded) return false;
     return this.sock.write(`${line}\r\n`, 'latin1');
+  }
+
+  /** Answers a bad command with `reply` and ends the session after too many (as Dovecot and Postfix do). */
+  badCommand(reply: string): void {
+    this.send(reply);
+    if (++this.badCommands >= MAX_BAD_COMMANDS) {
+      this.send('-ERR Too many bad commands.');
+      this.close();
+    }
   }
 
   /** Resolves when the socket can take more data. */
@@ -152,30 +166,30 @@ export class Pop3Session {
     return isPlaintextAllowed({ secure: this.secure, remoteAddress: this.remoteAddress, loopbackIsSecure: this.ctx.loopbackIsSecure });
   }
 
-  /** Ends the session without an UPDATE state: marked deletions are dropped. */
+  /**
+   * Ends the session without an UPDATE state: marked deletions are dropped.
+   * During UPDATE (QUIT already running) the lock stays until QUIT has finished.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.releaseLock();
+    if (this.state !== 'UPDATE') this.releaseLock();
     if (!this.sock.destroyed) this.sock.end();
     setTimeout(() => this.sock.destroy(), 2000).unref();
     this.wake();
   }
 
   releaseLock(): void {
-    if (this.lockKey) this.ctx.locked.delete(this.lockKey);
+    if (this.lockKey) this.ctx.locks.release(this.lockKey);
     this.lockKey = undefined;
   }
 
   /** STLS (RFC 2595 §4): lines the client sent before the handshake are discarded. */
   startTls(): void {
     const raw = this.sock;
-    raw.removeAllListeners('data');
-    raw.removeAllListeners('timeout');
-    raw.removeAllListeners('close');
+    this.detach();
     raw.setTimeout(0);
-    this.input = Buffer.alloc(0);
-    this.lines = [];
+    this.reader.reset();
     this.pendingUser = undefined;
     const tls = new TLSSocket(raw, { isServer: true, secureContext: this.ctx.secureContext });
     this.sock = tls;
@@ -200,22 +214,27 @@ export class Pop3Session {
     this.close();
   }
 
-  private async dispatch(line: string): Promise<void> {
-    const sp = line.indexOf(' ');
-    const verb = (sp < 0 ? line : line.slice(0, sp)).toUpperCase();
-    const rest = sp < 0 ? '' : line.slice(sp + 1);
+  private async dispatch(line: InputLine): Promise<void> {
+    if (line.overflow) {
+      // The client kept sending past the hard cap: nothing it sends can be trusted to be in step.
+      this.send('-ERR Line too long.');
+      return this.close();
+    }
+    const problem = commandLineProblem(line.bytes);
+    if (problem) return this.badCommand(`-ERR ${problem}`);
+    const text = line.bytes.toString('utf8');
+    const sp = text.indexOf(' ');
+    const verb = (sp < 0 ? text : text.slice(0, sp)).toUpperCase();
+    const rest = sp < 0 ? '' : text.slice(sp + 1);
     const cmd: Pop3Command | undefined = COMMANDS.get(verb);
-    if (!cmd || !cmd.states.includes(this.state)) {
-      this.badCommands++;
-      this.send(cmd ? `-ERR ${verb} is not valid in this state.` : '-ERR Unknown command.');
-      if (this.badCommands >= MAX_BAD_COMMANDS) {
-        this.send('-ERR Too many bad commands.');
-        this.close();
-      }
-      return;
+    if (!cmd) return this.badCommand('-ERR Unknown command.');
+    if (!cmd.states.includes(this.state)) return this.badCommand(`-ERR ${verb} is not valid in this state.`);
+    const args = rest.split(' ').filter((p) => p !== '');
+    if (cmd.args && (args.length < cmd.args[0] || args.length > cmd.args[1])) {
+      return this.badCommand(cmd.args[1] === 0 ? `-ERR ${verb} takes no arguments.` : `-ERR Wrong number of arguments for ${verb}.`);
     }
     try {
-      await cmd.run(this, rest.split(' ').filter((p) => p !== ''), rest);
+      await cmd.run(this, args, rest);
     } catch (err) {
       this.log.error('pop3 command failed', { sid: this.sid, user: this.user, command: verb, error: (err as Error).message });
       this.send('-ERR [SYS/TEMP] Internal error, try again later.');

@@ -138,12 +138,14 @@ describe('POP3 sessions', () => {
     assert.match(await client.cmd('STAT'), /^-ERR/); // not valid before login
     assert.match(await client.cmd('USER bob'), /^\+OK/);
     assert.match(await client.cmd('PASS bobpw'), /^\+OK/);
-    assert.match(await client.cmd('RETR 99'), /^-ERR/);
-    assert.match(await client.cmd('RETR x'), /^-ERR/);
-    assert.match(await client.cmd('TOP 1'), /^-ERR/);
-    assert.match(await client.cmd('DELE 0'), /^-ERR/);
+    assert.match(await client.cmd('RETR 99'), /^-ERR No such message/); // well-formed: not a bad command
+    assert.match(await client.cmd('RETR x'), /^-ERR Invalid message number/);
+    assert.match(await client.cmd('TOP 1'), /^-ERR Wrong number of arguments/);
+    assert.match(await client.cmd('DELE 0'), /^-ERR Invalid message number/);
     assert.match(await client.cmd('STAT'), /^\+OK 1 \d+$/);
-    for (let i = 0; i < 8; i++) assert.match(await client.cmd(`BOGUS${i}`), /^-ERR/);
+    // Five bad commands so far; the tenth ends the session.
+    for (let i = 0; i < 5; i++) assert.match(await client.cmd(`BOGUS${i}`), /^-ERR Unknown command/);
+    assert.equal(await client.line(), '-ERR Too many bad commands.');
     assert.ok(await client.waitClosed());
   });
 

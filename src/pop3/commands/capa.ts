@@ -5,6 +5,7 @@ import type { Pop3Command } from '../command.js';
 export const capa: Pop3Command = {
   verb: 'CAPA',
   states: ['AUTHORIZATION', 'TRANSACTION'],
+  args: [0, 0],
   run(s) {
     const lines = ['+OK Capability list follows', 'TOP', 'UIDL', 'RESP-CODES', 'AUTH-RESP-CODE', 'PIPELINING'];
     if (s.state === 'AUTHORIZATION') {

@@ -4,6 +4,7 @@ import type { Pop3Command } from '../command.js';
 export const rset: Pop3Command = {
   verb: 'RSET',
   states: ['TRANSACTION'],
+  args: [0, 0],
   run(s) {
     s.deleted.clear();
     s.send(`+OK ${s.messages.length} messages.`);

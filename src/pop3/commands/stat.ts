@@ -4,6 +4,7 @@ import type { Pop3Command } from '../command.js';
 export const stat: Pop3Command = {
   verb: 'STAT',
   states: ['TRANSACTION'],
+  args: [0, 0],
   run(s) {
     let count = 0;
     let size = 0;

@@ -5,6 +5,7 @@ import type { Pop3Command } from '../command.js';
 export const stls: Pop3Command = {
   verb: 'STLS',
   states: ['AUTHORIZATION'],
+  args: [0, 0],
   run(s) {
     if (s.secure) return void s.send('-ERR TLS is already active.');
     if (!s.ctx.starttls || !s.ctx.secureContext) return void s.send('-ERR TLS support is not enabled.');

@@ -5,9 +5,9 @@ import { PLAINTEXT_REFUSED } from '../login.js';
 export const user: Pop3Command = {
   verb: 'USER',
   states: ['AUTHORIZATION'],
+  args: [1, 1],
   run(s, args) {
     if (!s.plaintextAllowed) return void s.send(PLAINTEXT_REFUSED);
-    if (args.length !== 1) return void s.send('-ERR Usage: USER name');
     s.pendingUser = args[0];
     s.send('+OK');
   },
