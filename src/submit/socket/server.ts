@@ -16,6 +16,7 @@ import type { Publisher } from '../../spool/publish.js';
 import { newQueueId } from '../../spool/queue-id.js';
 import { composeSubmission } from '../sendmail/compose.js';
 import { allowImmediateGreeting } from './greeting.js';
+import { boundCommandLines } from './line-limit.js';
 import { isKnownLocalName, localNameOf } from '../../route/known-local.js';
 
 export interface SocketServer {
@@ -68,6 +69,7 @@ export async function startSocketServer(config: Config, publisher: Publisher, lo
   allowImmediateGreeting();
   const server = new SMTPServer({
     ...({ noGreetingDelay: true } as object),
+    ...boundCommandLines(),
     lmtp,
     name: config.hostname,
     banner: 'mailroom',
