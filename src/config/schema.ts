@@ -144,6 +144,7 @@ export const configSchema = z
     imap: z.object({ listen: hostPort, tls: z.enum(['starttls', 'implicit', 'none']).default('starttls'), tlsListen: hostPort.optional() }).strict().optional(),
     tls: z.object({ cert: path, key: path }).strict().optional(),
     users: path.default('/etc/mailroom/users'),
+    user: z.string().regex(/^[a-z_][a-z0-9_-]*$/i, 'expected an account name like mailroom').optional(),
     log: z.object({ level: z.enum(['debug', 'info', 'warn', 'error']).default('info') }).strict().prefault({}),
   })
   .strict();

@@ -19,7 +19,7 @@ import { startSocketServer } from '../submit/socket/server.js';
 import { startControl } from './control.js';
 import { listenPickupFifo } from './pickup-fifo.js';
 import { lockSpool } from './pid-lock.js';
-import { createLocalDelivery } from '../local/deliver.js';
+import { createLocalDelivery, type LocalDeliveryOptions } from '../local/deliver.js';
 import { createLocalRouter } from '../route/router.js';
 import { Bouncer } from '../relay/bounce.js';
 import { createRelayService } from '../relay/service.js';
@@ -32,7 +32,12 @@ export interface Daemon {
   stop(): Promise<void>;
 }
 
-export async function startDaemon(config: Config, log: Logger): Promise<Daemon> {
+export interface DaemonOptions {
+  /** Local writes go to the root process (privilege separation). */
+  localWrite?: LocalDeliveryOptions['write'];
+}
+
+export async function startDaemon(config: Config, log: Logger, opts: DaemonOptions = {}): Promise<Daemon> {
   const paths = spoolPaths(config.spool);
   await ensureSpool(paths);
   const releaseLock = await lockSpool(paths.locks, config.spool);
@@ -44,7 +49,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   const spoolPublisher = createPublisher(paths, 'auto', journal);
   let runner: QueueManager | undefined;
   // Every published message goes to the queue manager at once (event-driven, no poll delay).
-  const local = { router: await createLocalRouter(config), delivery: createLocalDelivery(config, log) };
+  const local = { router: await createLocalRouter(config), delivery: createLocalDelivery(config, log, { write: opts.localWrite }) };
   const publisher: Publisher = {
     ...spoolPublisher,
     publish: async (env, content) => {

@@ -49,19 +49,29 @@ async function fillAndSync(fd: number, data: Buffer, owner: Owner | undefined): 
   }
 }
 
+/** Modes of what a delivery creates: 0700/0600 by default; 2770/0640 when the daemon's group reads mailboxes. */
+export interface MaildirModes {
+  dir: number;
+  file: number;
+}
+
 export interface MaildirWriter {
+  /** Makes the mailbox's own directory (as root, owned by `owner`) if it is missing. */
+  prepare(root: string, owner: Owner): Promise<void>;
   /** Delivers one message into the Maildir at `root`; returns the path in new/. */
   deliver(root: string, owner: Owner | undefined, data: Buffer): Promise<string>;
   /** Bytes in new/ and cur/ (from `,S=` in names; stat when absent). */
   usage(root: string): Promise<number>;
 }
 
-export function createMaildirWriter(syncDir: (dir: string) => Promise<void>): MaildirWriter {
+export function createMaildirWriter(syncDir: (dir: string) => Promise<void>, modes: MaildirModes = { dir: 0o700, file: 0o600 }): MaildirWriter {
   const ready = new Set<string>();
 
   async function makeDir(path: string, owner: Owner | undefined): Promise<boolean> {
     try {
-      await fsp.mkdir(path, { mode: 0o700 });
+      await fsp.mkdir(path, { mode: modes.dir });
+      // mkdir's mode passes through the umask; group access must survive it.
+      if (modes.dir !== 0o700) await fsp.chmod(path, modes.dir);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const st = await fsp.lstat(path);
@@ -88,7 +98,7 @@ export function createMaildirWriter(syncDir: (dir: string) => Promise<void>): Ma
     for (let i = 0; ; i++) {
       const name = maildirName(data.length);
       const tmp = join(root, 'tmp', name);
-      const fd = await openFd(tmp, FILE_FLAGS, 0o600);
+      const fd = await openFd(tmp, FILE_FLAGS, modes.file);
       try {
         await fillAndSync(fd, data, owner);
         const final = join(root, 'new', name);
@@ -108,6 +118,12 @@ export function createMaildirWriter(syncDir: (dir: string) => Promise<void>): Ma
   }
 
   return {
+    async prepare(root, owner) {
+      if (ready.has(root)) return;
+      const parent = join(root, '..');
+      await fsp.mkdir(parent, { recursive: true, mode: 0o755 });
+      if (await makeDir(root, owner)) await fsyncDir(parent);
+    },
     async deliver(root, owner, data) {
       await ensure(root, owner);
       try {

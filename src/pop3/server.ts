@@ -4,6 +4,7 @@
 // share one throttle and one table of mailbox locks. Stops by closing the
 // listeners and ending sessions without UPDATE (no deletions applied).
 import { readFileSync } from 'node:fs';
+import { takeListener } from '../shared/listeners.js';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createSecureContext, createServer as createTlsServer, type SecureContext } from 'node:tls';
 import type { Config } from '../config/load.js';
@@ -69,12 +70,15 @@ export function pop3OptionsFrom(config: Config, log: Logger): Pop3Options | unde
 
 function listenOn(server: Server, where: string): Promise<AddressInfo> {
   const { host, port } = parseHostPort(where);
+  const bound = takeListener(where); // a port below 1024 bound by the root process
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    const done = () => {
       server.off('error', reject);
       resolve(server.address() as AddressInfo);
-    });
+    };
+    if (bound) server.listen(bound, done);
+    else server.listen(port, host, done);
   });
 }
 

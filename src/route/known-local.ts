@@ -3,6 +3,7 @@
 // refused — sendmail exits 67, the socket answers 550 5.1.1. Runs in the
 // sendmail fast path: synchronous, no zod, files read only when a recipient is
 // local, and cached by file identity for the long-lived socket server.
+import { accessSync, constants } from 'node:fs';
 import { MailroomError } from '../shared/errors.js';
 import { aliasesFromMap, readAliasFileSync } from './aliases.js';
 import { systemAccounts } from './passwd.js';
@@ -35,11 +36,26 @@ function aliasNames(v: LocalNames): { has(name: string): boolean } {
   return names;
 }
 
+/**
+ * The mailbox users. The users file belongs to the daemon's user (it holds
+ * password hashes): a submitter who may not read it cannot tell, and leaves
+ * the decision to the daemon, which bounces an unknown name.
+ */
+function userNames(path: string): { has(name: string): boolean } {
+  try {
+    accessSync(path, constants.R_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') return { has: () => true };
+  }
+  return readUserNamesSync(path);
+}
+
 /** True when a local name is a known recipient. */
 export function isKnownLocalName(v: LocalNames, name: string, passwd?: string): boolean {
   const n = name.toLowerCase();
   if (n === 'postmaster') return true; // RFC 5321 §4.5.1
-  return aliasNames(v).has(n) || readUserNamesSync(v.users).has(n) || (v.systemUsers && systemAccounts(passwd).has(n));
+  return aliasNames(v).has(n) || userNames(v.users).has(n) || (v.systemUsers && systemAccounts(passwd).has(n));
 }
 
 /** The local part of an address in a local domain (or a bare name), else undefined. */

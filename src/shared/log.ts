@@ -1,5 +1,7 @@
 // One line per event, queue id first, key=value fields (Postfix mail.log shape),
 // written to stderr for journald. Never log message bodies or credentials.
+import { fstatSync } from 'node:fs';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const order: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -47,11 +49,31 @@ function bufferedStderr(): (line: string) => void {
   };
 }
 
-export function createLogger(level: LogLevel = 'info', write: (line: string) => void = bufferedStderr()): Logger {
+/** syslog priorities of the levels, for journald's `<N>` line prefix (sd-daemon(3)). */
+const priority: Record<LogLevel, number> = { debug: 7, info: 6, warn: 4, error: 3 };
+
+/**
+ * True when stderr is journald's stream (systemd sets JOURNAL_STREAM to its
+ * device:inode): the journal adds time and process itself, and reads the
+ * priority from a `<N>` prefix.
+ */
+export function underJournald(env: NodeJS.ProcessEnv = process.env): boolean {
+  const js = env.JOURNAL_STREAM;
+  if (!js) return false;
+  try {
+    const st = fstatSync(2);
+    return js === `${st.dev}:${st.ino}`;
+  } catch {
+    return false;
+  }
+}
+
+export function createLogger(level: LogLevel = 'info', write: (line: string) => void = bufferedStderr(), journald = underJournald()): Logger {
   const min = order[level];
   const emit = (lv: LogLevel, text: string) => {
     if (order[lv] < min) return;
-    write(`${new Date().toISOString()} mailroom[${process.pid}]: ${lv === 'info' ? '' : `${lv}: `}${text}\n`);
+    const label = lv === 'info' ? '' : `${lv}: `;
+    write(journald ? `<${priority[lv]}>${label}${text}\n` : `${new Date().toISOString()} mailroom[${process.pid}]: ${label}${text}\n`);
   };
   return {
     event: (id, name, fields) => emit('info', `${id}: ${name}${formatFields(fields)}`),

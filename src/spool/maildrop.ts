@@ -3,7 +3,7 @@
 // drop envelope), then the message with CRLF line endings. The file's owner is
 // the submitting user. Written with synchronous I/O: this is the fast path and
 // imports nothing heavy.
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, constants } from 'node:fs';
+import { closeSync, fchmodSync, fsyncSync, openSync, renameSync, unlinkSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import type { DsnNotify } from './envelope.js';
 import { writeAll } from './fsio.js';
@@ -31,6 +31,9 @@ export interface DropEnvelope {
 
 export const DROP_TMP_SUFFIX = '.tmp';
 
+/** Mode of a drop file (see writeDrop). */
+export const DROP_MODE = 0o644;
+
 /**
  * Room for the header lines mailroom itself adds (Received, Date, Message-ID,
  * From) on top of maxMessageSize: the submitter's check and the daemon's
@@ -50,6 +53,10 @@ export function writeDrop(maildrop: string, id: QueueId, env: DropEnvelope, cont
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
   try {
     try {
+      // Readable by the daemon, which runs as its own user: nobody else can
+      // find the file, since maildrop/ cannot be listed (1733) and the name
+      // is a fresh queue id. fchmod, because the caller's umask may be 077.
+      fchmodSync(fd, DROP_MODE);
       const head = Buffer.from(JSON.stringify(env) + '\n', 'utf8');
       writeAll(fd, head);
       writeAll(fd, content);

@@ -28,6 +28,9 @@ async function fsyncDir(dir: string): Promise<void> {
 /** Replaces the users file, keeping comments and the order of lines. */
 async function rewrite(path: string, edit: (lines: string[]) => string[]): Promise<void> {
   let old = '';
+  // The file belongs to the daemon's user (privilege separation): a rewrite
+  // by root keeps that owner, or the daemon could no longer read it.
+  const was = await fsp.stat(path).catch(() => undefined);
   try {
     old = await fsp.readFile(path, 'utf8');
   } catch (err) {
@@ -41,6 +44,7 @@ async function rewrite(path: string, edit: (lines: string[]) => string[]): Promi
   try {
     await fh.writeFile(text);
     await fh.chmod(0o600);
+    if (was && process.getuid?.() === 0) await fh.chown(was.uid, was.gid);
     await fh.sync();
   } catch (err) {
     await fh.close();

@@ -42,7 +42,7 @@ test('nobody submits with the daemon down; the daemon picks it up when it starts
   assert.equal(drops.length, 1, 'the message waits in maildrop/');
   const drop = drops[0]!;
   assert.equal(drop.uid, nobodyUid, 'the drop file is owned by nobody');
-  assert.equal(statSync(drop.path).mode & 0o777, 0o600);
+  assert.equal(statSync(drop.path).mode & 0o777, 0o644, 'readable by the daemon, in a directory nobody can list');
   assert.equal(drop.env.user, 'nobody');
   assert.match(drop.content.toString('latin1'), new RegExp(`^Received: by test\\.example \\(mailroom, from userid ${nobodyUid}\\)`));
 

@@ -1,0 +1,57 @@
+// Privilege separation, the root process: started as root with `user` set,
+// `mailroom daemon` prepares the spool and run directories for that account,
+// binds ports below 1024, then runs the daemon itself as that account (a child
+// process) and stays behind for one job only: local writes into mailboxes,
+// commands and files (local/privileged.ts), which need other users'
+// identities. Signals are passed on; it exits when the daemon does.
+import { fork } from 'node:child_process';
+import type { Server } from 'node:net';
+import type { Config } from '../config/load.js';
+import { createPrivilegedWriter, type DaemonAccount } from '../local/privileged.js';
+import type { LocalWrite } from '../local/writer.js';
+import type { Logger } from '../shared/log.js';
+import { notifyReady } from './notify.js';
+import { bindListener, giveSpoolTo, privilegedAddresses } from './privileges.js';
+
+/** What the two processes say to each other (IPC, structured clone). */
+export type MasterMessage = { type: 'listener'; where: string } | { type: 'go' } | { type: 'written'; seq: number; outcome: unknown };
+export type WorkerMessage = { type: 'started' } | { type: 'write'; seq: number; w: LocalWrite };
+
+export async function runMaster(config: Config, account: DaemonAccount, argv: string[], log: Logger): Promise<number> {
+  await giveSpoolTo(config, account);
+  const writer = await createPrivilegedWriter(config, account, log);
+  const bound: [string, Server][] = [];
+  for (const where of privilegedAddresses(config)) bound.push([where, await bindListener(where)]);
+  const child = fork(process.argv[1]!, argv, {
+    uid: account.uid,
+    gid: account.gid,
+    serialization: 'advanced',
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, MAILROOM_ROLE: 'worker', HOME: config.spool, USER: account.name, LOGNAME: account.name },
+  });
+  log.info('privilege separation', { user: account.name, uid: account.uid, daemon_pid: child.pid });
+  for (const [where, server] of bound) child.send({ type: 'listener', where } satisfies MasterMessage, server);
+  child.send({ type: 'go' } satisfies MasterMessage);
+  child.on('message', (m: WorkerMessage) => {
+    if (m?.type === 'started') {
+      for (const [, s] of bound) s.close();
+      notifyReady();
+    } else if (m?.type === 'write' && Number.isInteger(m.seq)) {
+      // Structured clone turns a Buffer into a Uint8Array.
+      const w = m.w as Omit<LocalWrite, 'data'> & { data: unknown };
+      const d = w?.data;
+      if (d instanceof Uint8Array && !Buffer.isBuffer(d)) w.data = Buffer.from(d.buffer, d.byteOffset, d.byteLength);
+      writer.write(w as LocalWrite).then(
+        (outcome) => child.connected && child.send({ type: 'written', seq: m.seq, outcome } satisfies MasterMessage),
+        (err) => child.connected && child.send({ type: 'written', seq: m.seq, outcome: { status: 'deferred', reply: `451 4.3.0 local delivery failed: ${(err as Error).message}` } } satisfies MasterMessage),
+      );
+    }
+  });
+  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(sig, () => child.kill(sig));
+  return new Promise((resolve) => {
+    child.on('exit', (code, signal) => {
+      if (code !== 0) log.error('daemon process ended', { code, signal });
+      resolve(code ?? 1);
+    });
+  });
+}

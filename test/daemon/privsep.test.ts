@@ -1,0 +1,139 @@
+// Privilege separation, for real (root only; the CI machine is a throwaway):
+// with `user` set, the daemon that parses SMTP, POP3 and drop files runs as
+// that account, a port below 1024 is handed down by root, mail for a system
+// user lands in a Maildir owned by that user (written as that user), and
+// nobody but the owner and the daemon can read it.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { BIN, run, sandboxWith, startDaemon, waitFor, type DaemonProc, type Sandbox } from '../helpers/env.js';
+
+const DAEMON_USER = 'mailroom-t';
+const MAIL_USER = 'mailroom-t-alice';
+const isRoot = process.getuid?.() === 0;
+const skip = isRoot ? false : 'needs root (it creates system accounts)';
+
+function ensureAccount(name: string): number {
+  try {
+    return Number(execFileSync('id', ['-u', name]).toString().trim());
+  } catch {
+    execFileSync('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', name]);
+    return Number(execFileSync('id', ['-u', name]).toString().trim());
+  }
+}
+
+/** A free TCP port below 1024 on 127.0.0.1 (root may bind it; the daemon's user may not). */
+async function freeLowPort(): Promise<number> {
+  for (let port = 700 + Math.floor(Math.random() * 200), n = 0; n < 100; n++, port++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+    if (ok) return port;
+  }
+  throw new Error('no free port below 1024');
+}
+
+const uidOf = (pid: number): number => Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+
+let sb: Sandbox;
+let daemon: DaemonProc;
+let daemonUid = 0;
+let aliceUid = 0;
+let pop3Port = 0;
+before(async () => {
+  if (!isRoot) return;
+  daemonUid = ensureAccount(DAEMON_USER);
+  aliceUid = ensureAccount(MAIL_USER);
+  pop3Port = await freeLowPort();
+  sb = sandboxWith(
+    (dir) =>
+      `user: ${DAEMON_USER}\nusers: ${dir}/users\nlocal:\n  mailboxes: ${dir}/mail\naliases:\n  postmaster: root\npop3:\n  listen: 127.0.0.1:${pop3Port}\n  tls: none\nrelay:\n  mode: hold\n`,
+    { worldReadable: true, prefix: 'mailroom-privsep-' },
+  );
+  // A POP3 account, added by root before the daemon starts: the daemon takes the file over.
+  const add = await run(join(BIN, 'mailroom'), ['user', 'add', 'bob', '--config', sb.config], 'a-long-password\n');
+  assert.equal(add.code, 0, add.stderr);
+  daemon = await startDaemon(sb);
+});
+after(async () => {
+  if (!isRoot) return;
+  await daemon?.stop();
+  sb?.cleanup();
+});
+
+test('the daemon process runs as the configured user; root keeps only the delivery side', { skip }, () => {
+  const m = /daemon started pid=(\d+)/.exec(daemon.log());
+  assert.ok(m, daemon.log());
+  const pid = Number(m[1]);
+  assert.notEqual(pid, daemon.proc.pid, 'the service is a child of the root process');
+  assert.equal(uidOf(pid), daemonUid, 'the service runs as the daemon user');
+  assert.equal(uidOf(daemon.proc.pid!), 0, 'the root process stays root');
+  for (const p of ['spool', 'spool/incoming', 'spool/maildrop', 'run', 'run/submit.sock', 'users']) assert.equal(statSync(join(sb.dir, p)).uid, daemonUid, p);
+  assert.equal(statSync(join(sb.dir, 'users')).mode & 0o777, 0o600, 'the users file is the daemon user\'s alone');
+});
+
+test('a cron-style submission by an unprivileged user reaches its Maildir, written as that user', { skip }, async () => {
+  const r = await run(join(BIN, 'sendmail'), ['-C', sb.config, '-i', MAIL_USER], 'Subject: nightly\n\nbackup done\n', { asUser: MAIL_USER });
+  assert.equal(r.code, 0, r.stderr);
+  const newDir = join(sb.dir, 'mail', MAIL_USER, 'new');
+  const delivered = () => {
+    try {
+      return readdirSync(newDir).length > 0;
+    } catch {
+      return false; // not made yet
+    }
+  };
+  await waitFor(delivered, 15_000, 'delivery').catch(() => assert.fail(daemon.log()));
+  const file = join(newDir, readdirSync(newDir)[0]!);
+  const st = statSync(file);
+  assert.equal(st.uid, aliceUid, 'the message file belongs to the recipient');
+  assert.equal(st.mode & 0o777, 0o640, 'the owner writes, the daemon\'s group reads (POP3)');
+  assert.equal(statSync(join(sb.dir, 'mail', MAIL_USER)).uid, aliceUid);
+  assert.match(readFileSync(file, 'utf8'), /backup done/);
+  // The owner reads it; another user can neither list nor read it.
+  const own = await run('cat', [file], '', { asUser: MAIL_USER });
+  assert.equal(own.code, 0, own.stderr);
+  for (const cmd of [['ls', newDir], ['cat', file]]) {
+    const other = await run(cmd[0]!, [cmd[1]!], '', { asUser: 'nobody' });
+    assert.notEqual(other.code, 0, `${cmd.join(' ')} as nobody`);
+  }
+});
+
+test('an unprivileged user can read neither the queue nor the users file', { skip }, async () => {
+  for (const p of [join(sb.spool, 'incoming'), join(sb.spool, 'maildrop'), join(sb.dir, 'users')]) {
+    const r = await run(statSync(p).isDirectory() ? 'ls' : 'cat', [p], '', { asUser: MAIL_USER });
+    assert.notEqual(r.code, 0, p);
+    assert.match(r.stderr, /Permission denied/, p);
+  }
+});
+
+test('POP3 on a port below 1024, served by the unprivileged daemon, reads a mailbox user\'s mail', { skip }, async () => {
+  const r = await run(join(BIN, 'sendmail'), ['-C', sb.config, '-i', 'bob'], 'Subject: for bob\n\nhello bob\n', { asUser: 'nobody' });
+  assert.equal(r.code, 0, r.stderr);
+  await waitFor(() => /sent to=<bob@test\.example>/.test(daemon.log()), 15_000, 'delivery to bob').catch(() => assert.fail(daemon.log()));
+  const got = await run('curl', ['-s', '--max-time', '10', `pop3://bob:a-long-password@127.0.0.1:${pop3Port}/1`]);
+  assert.equal(got.code, 0, got.stderr + daemon.log());
+  assert.match(got.stdout, /hello bob/);
+  // bob has no system account: his Maildir belongs to the daemon's user.
+  assert.equal(statSync(join(sb.dir, 'mail', 'bob')).uid, daemonUid);
+});
+
+test('SIGTERM to the root process stops both processes', { skip }, async () => {
+  const pid = Number(/daemon started pid=(\d+)/.exec(daemon.log())![1]);
+  const code = await daemon.stop();
+  assert.equal(code, 0, daemon.log());
+  await waitFor(() => {
+    try {
+      process.kill(pid, 0);
+      return false;
+    } catch {
+      return true;
+    }
+  }, 10_000, 'the daemon process to exit');
+  assert.match(daemon.log(), /daemon stopped/);
+});
