@@ -67,7 +67,8 @@ describe('cron mail to root through the daemon into a Maildir', () => {
     // A standard Maildir name with its size, and nothing left in tmp/.
     assert.match(file!, /\/new\/\d+\.M\d+P\d+Q\d+\.[^/]+,S=\d+$/);
     assert.equal(Number(/,S=(\d+)$/.exec(file!)![1]), st.size);
-    assert.deepEqual(readdirSync(join(sb.dir, 'mail', 'alice', 'tmp')), []);
+    // The tmp/ name is removed just after the link into new/ (which a reader may see first).
+    await waitFor(() => readdirSync(join(sb.dir, 'mail', 'alice', 'tmp')).length === 0, 5000, 'tmp/ emptied');
     const msg = readFileSync(file!, 'utf8');
     const head = headerLines(msg);
     assert.equal(head[0], 'Return-Path: <root@test.example>');
