@@ -7,6 +7,7 @@ import { daemonCommand } from './daemon.js';
 import { mailCommand } from './mail.js';
 import { queueCommand } from './queue.js';
 import { sendmailCommand } from './sendmail.js';
+import { statusCommand } from './status.js';
 import { testCommand } from './test.js';
 import { userCommand } from './user.js';
 
@@ -23,6 +24,7 @@ export async function main(argv: string[]): Promise<void> {
       .command(testCommand)
       .command(userCommand)
       .command(mailCommand)
+      .command(statusCommand)
       .demandCommand(1, 'name a command; see mailroom --help')
       .strict()
       .fail((msg, err) => {

@@ -6,28 +6,14 @@ import type { CommandModule } from 'yargs';
 import { loadConfig, type Config } from '../config/load.js';
 import { domainOf } from '../message/address.js';
 import { createResolver, resolveMx } from '../relay/mx.js';
-import { OAuth2Tokens } from '../relay/oauth2.js';
-import { openSession, type Target } from '../relay/session.js';
+import { probeTarget } from '../relay/probe.js';
+import type { Target } from '../relay/session.js';
 import { smarthostsFor } from '../relay/targets.js';
 import { createLocalRouter, describeDestination } from '../route/router.js';
-import { createLogger } from '../shared/log.js';
 import { EX } from '../shared/exit-codes.js';
-import { classifyError } from '../relay/classify.js';
 import { cleanRecipient } from '../submit/sanitize.js';
 
 type Args = { config?: string; addresses?: string[]; from?: string; connect?: boolean };
-
-async function probe(config: Config, t: Target): Promise<string | undefined> {
-  const log = createLogger('error');
-  try {
-    const s = await openSession(t, { hostname: config.hostname, timeouts: config.relay.timeouts, log, oauth: (c) => new OAuth2Tokens(c, log) });
-    const line = `connected to ${s.relay}, TLS ${s.tls ? 'yes' : 'no'}${t.auth ? `, AUTH accepted for ${t.auth.user}` : ''}`;
-    s.close();
-    return line;
-  } catch (err) {
-    throw new Error(classifyError(err).reply);
-  }
-}
 
 async function describeRemote(config: Config, address: string, sender: string, connect: boolean, out: string[]): Promise<boolean> {
   let ok = true;
@@ -53,7 +39,7 @@ async function describeRemote(config: Config, address: string, sender: string, c
       const targets = answer.hosts.flatMap((h) => h.addresses.map((a) => ({ host: h.name, address: a, port: config.relay.mx.port, tls, tlsVerify: false }) as Target));
       for (const t of targets) {
         try {
-          out.push(`    check: ${await probe(config, t)}`);
+          out.push(`    check: ${await probeTarget(config, t)}`);
           return true;
         } catch (err) {
           out.push(`    check: ${t.host}[${t.address}]:${t.port} FAILED: ${(err as Error).message}`);
@@ -69,7 +55,7 @@ async function describeRemote(config: Config, address: string, sender: string, c
     out.push(`      ${t.host}:${t.port} tls=${t.tls}${t.auth ? ` auth=${t.auth.user}${t.auth.oauth2 ? ' (oauth2)' : ''}` : ''}`);
     if (connect) {
       try {
-        out.push(`        check: ${await probe(config, t)}`);
+        out.push(`        check: ${await probeTarget(config, t)}`);
       } catch (err) {
         ok = false;
         out.push(`        check: FAILED: ${(err as Error).message}`);

@@ -142,6 +142,7 @@ export const configSchema = z
       .default([]),
     pop3: z.object({ listen: hostPort, tls: z.enum(['starttls', 'implicit', 'none']).default('starttls'), tlsListen: hostPort.optional() }).strict().optional(),
     imap: z.object({ listen: hostPort, tls: z.enum(['starttls', 'implicit', 'none']).default('starttls'), tlsListen: hostPort.optional() }).strict().optional(),
+    metrics: z.object({ listen: hostPort.default('127.0.0.1:9325') }).strict().optional(),
     tls: z.object({ cert: path, key: path }).strict().optional(),
     users: path.default('/etc/mailroom/users'),
     user: z.string().regex(/^[a-z_][a-z0-9_-]*$/i, 'expected an account name like mailroom').optional(),

@@ -27,6 +27,8 @@ import { startQueueManager, type QueueManager } from '../schedule/queue-manager.
 import { heldByOther } from '../spool/claim.js';
 import { isQueueId, type QueueId } from '../spool/queue-id.js';
 import { locate } from '../spool/transition.js';
+import { startMetrics } from './metrics.js';
+import { DeliveryStats } from './stats.js';
 
 export interface Daemon {
   stop(): Promise<void>;
@@ -39,6 +41,7 @@ export interface DaemonOptions {
 
 export async function startDaemon(config: Config, log: Logger, opts: DaemonOptions = {}): Promise<Daemon> {
   const paths = spoolPaths(config.spool);
+  const stats = new DeliveryStats();
   await ensureSpool(paths);
   const releaseLock = await lockSpool(paths.locks, config.spool);
   // The journal first: replay writes again what a crash of the machine lost,
@@ -105,6 +108,8 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
           spoolPublisher.forget(id, state as QueueState);
           return 'ok';
         }
+        case 'status':
+          return JSON.stringify(stats.snapshot());
         case 'ping':
           return `ok pid=${process.pid}`;
         default:
@@ -113,12 +118,13 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
     },
     log,
   );
-  runner = startQueueManager({ config, paths, log, relay, bouncer, local, committing: spoolPublisher.committing, forget: spoolPublisher.forget });
+  runner = startQueueManager({ config, paths, log, relay, bouncer, local, committing: spoolPublisher.committing, forget: spoolPublisher.forget, stats });
   pickup = startPickup(paths, publisher, log, { maxMessageSize: config.maxMessageSize });
   const fifo = await listenPickupFifo(pickupFifoPath(config.socket.path), () => pickup?.kick(), log);
   const socket = await startSocketServer(config, publisher, log);
   const pop3Options = pop3OptionsFrom(config, log);
   const pop3 = pop3Options ? await startPop3Server(pop3Options) : undefined;
+  const metrics = config.metrics ? await startMetrics(config.metrics.listen, { status: () => stats.snapshot(), paths }, log) : undefined;
   log.info('daemon started', { pid: process.pid, spool: config.spool, hostname: config.hostname, commit: spoolPublisher.commit });
   return {
     async stop() {
@@ -128,6 +134,7 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
       await control.close();
       await fifo?.close();
       await pop3?.close();
+      await metrics?.close();
       await submissionsDone;
       await pickup?.close();
       await publisher.idle();

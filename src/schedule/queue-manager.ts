@@ -47,6 +47,8 @@ export interface QueueManagerDeps {
   committing?: (id: string) => boolean;
   /** Called once a message has left the queue (the commit journal's removal record). */
   forget?: (id: QueueId, state: QueueState) => void;
+  /** Told every recipient's result as it is logged (the daemon's counters: daemon/stats.ts). */
+  stats?: { outcome(id: string, result: 'delivered' | 'deferred' | 'failed', reply: string | null): void };
 }
 
 export interface QueueManager {
@@ -210,6 +212,7 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
   function logResult(env: Envelope, r: Recipient, status: string, reply: string, relay: string, tls: boolean | undefined): void {
     const delay = formatDuration(now() - Date.parse(env.createdAt));
     const name = status === 'delivered' ? 'sent' : status === 'failed' ? 'failed' : 'deferred';
+    d.stats?.outcome(env.id, status === 'delivered' ? 'delivered' : status === 'failed' ? 'failed' : 'deferred', reply);
     log.event(env.id, name, { to: `<${r.address}>`, orig_to: r.parent && r.parent !== r.address ? `<${r.parent}>` : undefined, relay, tls: tls === undefined ? undefined : tls ? 'yes' : 'no', delay, attempt: r.attempts, reply });
   }
 
@@ -282,6 +285,7 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
         const remoteLeft = env.recipients.some((r) => !r.dest && (r.status === 'pending' || r.status === 'deferred'));
         if (remoteLeft && JSON.stringify(env.recipients) !== before) await rewriteEnvelope(paths, state, env);
         for (const r of env.recipients) if (r.status === 'failed' && r.attempts === 0) log.event(id, 'failed', { to: `<${r.address}>`, reply: r.lastError });
+        for (const r of env.recipients) if (r.status === 'failed' && r.attempts === 0) d.stats?.outcome(id, 'failed', r.lastError);
       }
       const startFailed = new Set(env.recipients.filter((r) => r.status === 'failed' && r.attempts > 0).map((r) => r.address));
       const pending = env.recipients.filter((r) => r.status === 'pending' || r.status === 'deferred');

@@ -1,0 +1,110 @@
+// What the daemon counts about itself for `mailroom status` (control command
+// "status") and the metrics endpoint: its pid, start time and version, and
+// the outcome of every recipient's delivery attempt, in total and in the last
+// hour. Kept in memory only: a restart starts the counters again at zero.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export type DeliveryResult = 'delivered' | 'deferred' | 'failed';
+export const DELIVERY_RESULTS: readonly DeliveryResult[] = ['delivered', 'deferred', 'failed'];
+
+/** One count per result. */
+export type ResultCounts = Record<DeliveryResult, number>;
+
+/**
+ * The last attempt that did not deliver. Only the reply's codes: the control
+ * socket is open to every local user, and a reply's text often names the
+ * recipient (the full text is in the log and in `mailroom queue show`).
+ */
+export interface LastError {
+  id: string;
+  at: string;
+  result: Exclude<DeliveryResult, 'delivered'>;
+  code: string;
+}
+
+/** The daemon's answer to the control command "status" (one JSON line). */
+export interface DaemonStatus {
+  pid: number;
+  startedAt: string;
+  version: string;
+  total: ResultCounts;
+  lastHour: ResultCounts;
+  lastError: LastError | null;
+}
+
+/** The queue manager's hook: called once per recipient attempt. */
+export interface OutcomeRecorder {
+  outcome(id: string, result: DeliveryResult, reply: string | null): void;
+}
+
+/** One bucket per minute: the last hour is the current minute and the 59 before it. */
+const BUCKET_MS = 60_000;
+const BUCKETS = 60;
+
+const zero = (): ResultCounts => ({ delivered: 0, deferred: 0, failed: 0 });
+
+function readVersion(): string {
+  try {
+    // dist/src/daemon/stats.js -> the package root
+    const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8'));
+    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The SMTP code and enhanced status at the start of a reply ("451 4.7.1"), or "error". */
+export function replyCode(reply: string | null): string {
+  const m = /^([245]\d\d)(?:[ -]([245]\.\d{1,3}\.\d{1,3}))?/.exec(reply ?? '');
+  return m ? [m[1], m[2]].filter(Boolean).join(' ') : 'error';
+}
+
+export class DeliveryStats implements OutcomeRecorder {
+  readonly startedAt: number;
+  readonly version = readVersion();
+  private readonly total = zero();
+  /** A ring of per-minute counts; `minutes[i]` is the minute the bucket holds. */
+  private readonly ring: ResultCounts[] = Array.from({ length: BUCKETS }, zero);
+  private readonly minutes: number[] = new Array<number>(BUCKETS).fill(-1);
+  private lastError: LastError | null = null;
+
+  constructor(private readonly now: () => number = Date.now) {
+    this.startedAt = now();
+  }
+
+  outcome(id: string, result: DeliveryResult, reply: string | null): void {
+    const t = this.now();
+    this.total[result]++;
+    const minute = Math.floor(t / BUCKET_MS);
+    const slot = minute % BUCKETS;
+    if (this.minutes[slot] !== minute) {
+      this.ring[slot] = zero();
+      this.minutes[slot] = minute;
+    }
+    this.ring[slot]![result]++;
+    if (result !== 'delivered') this.lastError = { id, at: new Date(t).toISOString(), result, code: replyCode(reply) };
+  }
+
+  /** Counts of the current minute and the 59 before it. */
+  lastHour(): ResultCounts {
+    const out = zero();
+    const current = Math.floor(this.now() / BUCKET_MS);
+    for (let i = 0; i < BUCKETS; i++) {
+      if (this.minutes[i]! <= current - BUCKETS) continue;
+      for (const r of DELIVERY_RESULTS) out[r] += this.ring[i]![r];
+    }
+    return out;
+  }
+
+  snapshot(): DaemonStatus {
+    return {
+      pid: process.pid,
+      startedAt: new Date(this.startedAt).toISOString(),
+      version: this.version,
+      total: { ...this.total },
+      lastHour: this.lastHour(),
+      lastError: this.lastError && { ...this.lastError },
+    };
+  }
+}
