@@ -2,6 +2,7 @@
 // answers the daemon's figures in the text exposition format 0.0.4, the same
 // ones `mailroom status` prints. Nothing else is served; a request head over
 // 8 KiB is refused (431) and an idle or slow connection is closed.
+import { takeListener } from '../shared/listeners.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FIGURE_STATES, readQueueFigures, type QueueFigures } from '../admin/queue-figures.js';
@@ -78,10 +79,13 @@ export async function startMetrics(listen: string, source: { status(): DaemonSta
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, host, () => {
+      const done = () => {
         server.off('error', reject);
         resolve();
-      });
+      };
+      const bound = takeListener(listen); // a port below 1024 bound by the root process
+      if (bound) server.listen(bound, done);
+      else server.listen(port, host, done);
     });
   } catch (err) {
     throw new MailroomError('LISTEN_FAILED', 'unavailable', `metrics: cannot listen on ${listen}: ${(err as Error).message}`, { cause: err });

@@ -66,7 +66,7 @@ export async function giveSpoolTo(config: Config, a: DaemonAccount): Promise<voi
 
 /** The listen addresses of the configuration that need root to bind (port < 1024). */
 export function privilegedAddresses(config: Config): string[] {
-  const all = [config.pop3?.listen, config.pop3?.tlsListen, config.imap?.listen, config.imap?.tlsListen, ...config.listen.map((l) => l.address)];
+  const all = [config.pop3?.listen, config.pop3?.tlsListen, config.imap?.listen, config.imap?.tlsListen, config.metrics?.listen, ...config.listen.map((l) => l.address)];
   return all.filter((w): w is string => typeof w === 'string' && Number(/:(\d+)$/.exec(w)?.[1]) < 1024);
 }
 
