@@ -2,6 +2,7 @@
 // Delivered-To trace headers (RFC 5321 §4.4; Postfix local(8)), the
 // Delivered-To loop check, and the conversion from the spool's CRLF to the
 // LF line ends that Maildir readers, mail(1) and commands expect.
+import { foldField } from '../message/header-encode.js';
 
 /** The spool holds CRLF; local mailboxes hold LF. A lone CR stays data. */
 export function toUnixLines(message: Buffer): Buffer {
@@ -22,7 +23,7 @@ export function toUnixLines(message: Buffer): Buffer {
 
 /** `Return-Path: <sender>` and `Delivered-To: recipient`, LF-terminated. */
 export function traceHeaders(sender: string, recipient: string): Buffer {
-  return Buffer.from(`Return-Path: <${sender}>\nDelivered-To: ${recipient}\n`, 'utf8');
+  return Buffer.from([...foldField('Return-Path', `<${sender}>`), ...foldField('Delivered-To', recipient), ''].join('\n'), 'utf8');
 }
 
 /** The header section (up to the first empty line) as latin1 text. */

@@ -1,7 +1,9 @@
 // Delivery status notifications (RFC 3464 multipart/report, RFC 3462): the
 // human part, the machine-readable message/delivery-status part, and the
 // original message's headers (text/rfc822-headers) or, with RET=FULL, the
-// whole message (message/rfc822).
+// whole message (message/rfc822). Header and status fields are folded at 78
+// characters; the status fields use header syntax (RFC 3464 §2.1.1).
+import { foldField } from './header-encode.js';
 import { rfc5322Date } from './headers.js';
 
 export interface DsnRecipient {
@@ -31,6 +33,11 @@ function headersOf(msg: Buffer): Buffer {
   return end < 0 ? msg : msg.subarray(0, end + 2);
 }
 
+/** Name/value pairs as folded header lines joined by CRLF (no final CRLF). */
+function fields(list: readonly (readonly [string, string])[]): string {
+  return list.flatMap(([name, value]) => foldField(name, value)).join('\r\n');
+}
+
 export function buildDsn(d: DsnInput): Buffer {
   const now = d.now ?? new Date();
   const boundary = `${d.queueId}.${now.getTime().toString(36)}/${d.hostname}`;
@@ -50,28 +57,35 @@ export function buildDsn(d: DsnInput): Buffer {
     ...d.recipients.map((r) => `<${r.address}>: ${r.diagnostic}`),
     '',
   ].join('\r\n');
-  const perMessage = [`Reporting-MTA: dns; ${d.hostname}`, `X-Mailroom-Queue-ID: ${d.queueId}`, `Arrival-Date: ${rfc5322Date(d.arrival)}`, ...(d.envid ? [`Original-Envelope-Id: ${d.envid}`] : [])];
+  const perMessage = fields([
+    ['Reporting-MTA', `dns; ${d.hostname}`],
+    ['X-Mailroom-Queue-ID', d.queueId],
+    ['Arrival-Date', rfc5322Date(d.arrival)],
+    ...(d.envid ? [['Original-Envelope-Id', d.envid] as const] : []),
+  ]);
   const perRcpt = d.recipients.map((r) =>
-    [
-      `Final-Recipient: rfc822; ${r.address}`,
-      ...(r.orcpt ? [`Original-Recipient: ${r.orcpt.includes(';') ? r.orcpt : `rfc822; ${r.orcpt}`}`] : []),
-      `Action: ${r.action}`,
-      `Status: ${r.status}`,
-      ...(r.remoteMta ? [`Remote-MTA: dns; ${r.remoteMta}`] : []),
-      `Diagnostic-Code: smtp; ${r.diagnostic.replace(/[\r\n]+/g, ' ')}`,
-      `Last-Attempt-Date: ${rfc5322Date(now)}`,
-    ].join('\r\n'),
+    fields([
+      ['Final-Recipient', `rfc822; ${r.address}`],
+      ...(r.orcpt ? [['Original-Recipient', r.orcpt.includes(';') ? r.orcpt : `rfc822; ${r.orcpt}`] as const] : []),
+      ['Action', r.action],
+      ['Status', r.status],
+      ...(r.remoteMta ? [['Remote-MTA', `dns; ${r.remoteMta}`] as const] : []),
+      ['Diagnostic-Code', `smtp; ${r.diagnostic.replace(/[\r\n]+/g, ' ')}`],
+      ['Last-Attempt-Date', rfc5322Date(now)],
+    ]),
   );
-  const status = [perMessage.join('\r\n'), ...perRcpt].join('\r\n\r\n');
+  const status = [perMessage, ...perRcpt].join('\r\n\r\n');
   const head = [
-    `From: Mail Delivery System <MAILER-DAEMON@${d.hostname}>`,
-    `To: <${d.to}>`,
-    `Subject: ${subject}`,
-    `Date: ${rfc5322Date(now)}`,
-    `Message-ID: <${d.messageId}@${d.hostname}>`,
-    'Auto-Submitted: auto-replied',
-    'MIME-Version: 1.0',
-    `Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary="${boundary}"`,
+    fields([
+      ['From', `Mail Delivery System <MAILER-DAEMON@${d.hostname}>`],
+      ['To', `<${d.to}>`],
+      ['Subject', subject],
+      ['Date', rfc5322Date(now)],
+      ['Message-ID', `<${d.messageId}@${d.hostname}>`],
+      ['Auto-Submitted', 'auto-replied'],
+      ['MIME-Version', '1.0'],
+      ['Content-Type', `multipart/report; report-type=delivery-status; boundary="${boundary}"`],
+    ]),
     '',
     'This is a MIME-encapsulated message.',
     '',

@@ -39,10 +39,3 @@ export function rfc5322Date(d: Date = new Date()): string {
   const abs = Math.abs(off);
   return `${days[d.getDay()]}, ${d.getDate()} ${months[d.getMonth()]} ${d.getFullYear()} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())} ${sign}${p(Math.floor(abs / 60))}${p(abs % 60)}`;
 }
-
-/** A display name made safe for a header: quoted when needed, RFC 2047 when not ASCII. */
-export function encodeDisplayName(name: string): string {
-  if (/[^\x20-\x7e]/.test(name)) return `=?UTF-8?B?${Buffer.from(name, 'utf8').toString('base64')}?=`;
-  if (/^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~ ]*$/.test(name)) return name;
-  return `"${name.replace(/(["\\])/g, '\\$1')}"`;
-}

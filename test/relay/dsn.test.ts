@@ -2,11 +2,14 @@
 // delivered gives an RFC 3464 DSN to the sender; a 4xx recipient is retried
 // without re-sending to the one already delivered; mail that stays too long
 // expires and bounces; a flood of failures from a sender whose own domain
-// also refuses gives a bounded number of bounces and no loop.
+// also refuses gives a bounded number of bounces and no loop. A bounce for a
+// long non-ASCII sender name keeps every header line folded and readable.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { after, test } from 'node:test';
-import { mailroom, sendmail, startDaemon, waitFor, type DaemonProc, type Sandbox } from '../helpers/env.js';
+import { simpleParser, type AddressObject } from 'mailparser';
+import { mailroom, sendmail, splitMessage, startDaemon, waitFor, type DaemonProc, type Sandbox } from '../helpers/env.js';
+import { assertFoldedHeader, pythonHeaders } from '../helpers/mime-check.js';
 import { startSmartHost, type SmartHost } from './peers.js';
 import { idsIn, queueSize, relaySandbox } from './sandbox.js';
 
@@ -57,6 +60,40 @@ test('one recipient refused, the other delivered: a DSN reaches the sender', asy
   assert.match(parts[2]!, /Content-Type: text\/rfc822-headers/);
   assert.match(parts[2]!, /Message-ID: <half@example\.org>/);
   assert.doesNotMatch(parts[2]!, /\r\nbody\r\n/, 'headers only without -R full');
+});
+
+test('a bounce for a long non-ASCII name and subject: every header line folded, names read back unchanged', async () => {
+  const rcpt = 'undeliverable-recipient-with-a-rather-long-local-part@example.net';
+  const { sb, host } = await world(['--reject', `${rcpt}=550`]);
+  const name = 'Zoë Größenwahn-Überbürokratisierungsbeauftragte der Städtischen Müllabfuhr Köln-Ehrenfeld';
+  const subject = 'Bescheid über die Überprüfung der Müllgebührenbescheide für das Kalenderjahr 2026 (Straßenreinigung)';
+  const input = `Subject: =?UTF-8?Q?Bescheid_=C3=BCber_die_=C3=9Cberpr=C3=BCfung_der?=\n =?UTF-8?Q?_M=C3=BCllgeb=C3=BChrenbescheide_f=C3=BCr_das_Kalenderjahr_2026?=\n =?UTF-8?Q?_=28Stra=C3=9Fenreinigung=29?=\n\nbody\n`;
+  assert.equal((await sendmail(sb, ['-i', '-f', 'alice@example.org', '-F', name, rcpt], input)).code, 0);
+  await waitFor(() => host.received().length === 1 && queueSize(sb) === 0, 10_000, 'bounce');
+  const dsn = host.received()[0]!;
+  assert.deepEqual(dsn.rcpt_tos, ['alice@example.org']);
+  const { head, parts } = dsnParts(dsn.data);
+  assertFoldedHeader(head.replace(/\r\n\r\n[^]*$/, ''));
+  const py = await pythonHeaders(dsn.raw);
+  assert.deepEqual(py.names.From, ['Mail Delivery System']);
+  assert.equal((await simpleParser(dsn.raw)).subject, 'Undelivered Mail Returned to Sender');
+
+  // The delivery report's fields use header syntax and fold the same way.
+  const status = parts[1]!.split('\r\n\r\n').slice(1).join('\r\n\r\n').trim();
+  assertFoldedHeader(status);
+  assert.ok(status.split('\r\n').some((l) => /^[ \t]/.test(l)), 'the long Diagnostic-Code is folded');
+  assert.match(status.replace(/\r\n[ \t]+/g, ' '), new RegExp(`Diagnostic-Code: smtp; 550 5\\.1\\.1 <${rcpt}> refused by test smart host`));
+
+  // The returned headers: mailroom's From (from -F) and Received, the sender's Subject.
+  const returned = Buffer.from(parts[2]!.split('\r\n\r\n')[1]! + '\r\n\r\n', 'utf8');
+  const rh = splitMessage(returned).head;
+  assertFoldedHeader(rh);
+  const orig = await pythonHeaders(returned);
+  assert.equal(orig.decoded.From, `${name} <alice@example.org>`);
+  assert.equal(orig.decoded.Subject, subject);
+  const parsed = await simpleParser(returned);
+  assert.equal((parsed.from as AddressObject).value[0]!.name, name);
+  assert.equal(parsed.subject, subject);
 });
 
 test('-R full and -V: the DSN carries the whole message and the envelope id', async () => {

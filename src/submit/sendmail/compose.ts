@@ -5,7 +5,8 @@
 import type { SubmitView } from '../../config/submit-view.js';
 import { MailroomError } from '../../shared/errors.js';
 import { addressesInHeader, hasNonAscii } from '../../message/address.js';
-import { encodeDisplayName, fieldValue, findFields, hasField, rfc5322Date, type HeaderField } from '../../message/headers.js';
+import { fieldValue, findFields, hasField, rfc5322Date, type HeaderField } from '../../message/headers.js';
+import { foldClauses, foldField, formatMailbox } from '../../message/header-encode.js';
 import { MAX_LINE, parseMessage, serializeMessage } from '../../message/normalize.js';
 import type { DsnNotify } from '../../spool/envelope.js';
 import { ADDED_HEADERS_ROOM, type DropEnvelope, type DropRecipient } from '../../spool/maildrop.js';
@@ -79,18 +80,21 @@ export function composeSubmission(s: Submission): Composed {
   const date = rfc5322Date(now);
   const by = s.view.hostname;
   const who = s.identity.uid >= 0 ? `mailroom, from userid ${s.identity.uid}` : 'mailroom';
-  const from = s.protocol === 'local' ? `by ${by} (${who})` : `from ${s.helo ?? 'localhost'} by ${by} (${who}) with ${s.protocol}`;
-  const received: HeaderField = { name: 'Received', lines: [`Received: ${from}`, `\tid ${s.id}; ${date}`] };
-  if (!hasField(fields, 'Date')) fields.push({ name: 'Date', lines: [`Date: ${date}`] });
-  if (!hasField(fields, 'Message-ID')) fields.push({ name: 'Message-ID', lines: [`Message-ID: <${s.id}@${by}>`] });
+  // Received as Postfix lays it out (from/by/with, then "id ...; date" on a line of its own), folded between clauses.
+  const clauses = s.protocol === 'local' ? [`by ${by} (${who})`] : [`from ${s.helo ?? 'localhost'}`, `by ${by} (${who})`, `with ${s.protocol}`];
+  const received: HeaderField = { name: 'Received', lines: foldClauses('Received', [clauses, [`id ${s.id};`, date]]) };
+  if (!hasField(fields, 'Date')) fields.push({ name: 'Date', lines: foldField('Date', date) });
+  if (!hasField(fields, 'Message-ID')) fields.push({ name: 'Message-ID', lines: foldField('Message-ID', `<${s.id}@${by}>`) });
   if (!hasField(fields, 'From')) {
     const name = s.fullName?.();
     if (name !== undefined) checkHeaderText('full name (-F)', name);
     const addr = sender || `MAILER-DAEMON@${s.view.masquerade ?? by}`;
-    const line = `From: ${name ? `${encodeDisplayName(name)} <${addr}>` : addr}`;
-    // One unfolded line: a huge -F would break RFC 5322 §2.1.1's 998-octet limit.
-    if (Buffer.byteLength(line) > MAX_LINE) throw dataError(`the full name (-F) makes the From header ${Buffer.byteLength(line)} octets long; the limit is ${MAX_LINE}`);
-    fields.push({ name: 'From', lines: [line] });
+    // The name as a phrase, RFC 2047-encoded where not ASCII, folded at 78.
+    const lines = foldField('From', formatMailbox(name, addr));
+    // Bounded like one header line, so a huge -F cannot eat the room left for our headers.
+    const size = Buffer.byteLength(lines.join('\r\n'));
+    if (size > MAX_LINE) throw dataError(`the full name (-F) makes the From header ${size} octets long; the limit is ${MAX_LINE}`);
+    fields.push({ name: 'From', lines });
   }
   const content = serializeMessage([received, ...fields], msg.body);
   // Line-ending repair and our header lines make the stored message larger than
