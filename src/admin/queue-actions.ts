@@ -1,11 +1,13 @@
 // Administrator actions on one queued message: hold, release, delete, show.
 // Each takes the message's lock (the daemon's runner skips locked messages),
 // waits until the runner is not working on it (over the control socket, when
-// a daemon runs), and changes its state with one atomic rename.
+// a daemon runs), and changes its state with one atomic rename (after, for
+// hold and release, one atomic rewrite of the envelope in place).
 import { promises as fsp } from 'node:fs';
 import { askDaemon, SETTLE_WAIT_MS } from '../shared/control.js';
 import { MailroomError } from '../shared/errors.js';
 import { claim } from '../spool/claim.js';
+import type { Envelope } from '../spool/envelope.js';
 import type { SpoolPaths } from '../spool/paths.js';
 import { isQueueId, type QueueId } from '../spool/queue-id.js';
 import { mustLocate, moveEnvelope, removeMessage, rewriteEnvelope, type Located } from '../spool/transition.js';
@@ -35,18 +37,39 @@ async function withClaim<T>(paths: SpoolPaths, control: string, id: QueueId, fn:
 }
 
 export async function holdMessage(paths: SpoolPaths, control: string, id: QueueId): Promise<string> {
-  return withClaim(paths, control, id, async ({ state }) => {
+  return withClaim(paths, control, id, async ({ state, envelope }) => {
     if (state === 'hold') return `${id}: already held`;
+    if (envelope.release) {
+      // A hold takes back an earlier release, so that relay.mode hold keeps
+      // the message from now on. Rewritten before the move: a crash between
+      // the two leaves it queued unreleased, which relay.mode hold holds anyway.
+      const { release: _release, ...rest } = envelope;
+      await rewriteEnvelope(paths, state, rest);
+    }
     await moveEnvelope(paths, id, state, 'hold');
     return `${id}: held`;
   });
 }
 
-export async function releaseMessage(paths: SpoolPaths, control: string, id: QueueId): Promise<string> {
+export interface ReleaseOptions {
+  /** Login name of the administrator, recorded in the envelope and logged by the daemon. */
+  by: string;
+  /** Why this message cannot be sent on (relay.mode hold with nowhere to send it); undefined when it can. */
+  refuse?: (env: Envelope) => string | undefined;
+  now?: () => number;
+}
+
+export async function releaseMessage(paths: SpoolPaths, control: string, id: QueueId, opts: ReleaseOptions): Promise<string> {
   return withClaim(paths, control, id, async ({ state, envelope }) => {
     if (state !== 'hold') return `${id}: not held`;
-    // Released mail is due now: clear the retry time, then move it back.
-    await rewriteEnvelope(paths, 'hold', { ...envelope, nextAttemptAt: null });
+    const why = opts.refuse?.(envelope);
+    if (why) throw new MailroomError('RELEASE_UNAVAILABLE', 'unavailable', `${id}: not released, still held: ${why} (list smart hosts in relay.smarthosts, or set relay.mx to send by MX)`);
+    // Released mail is due now, and the release is recorded so that the runner
+    // sends it on under relay.mode hold instead of holding it again. The
+    // rewrite comes first: a crash before the move leaves it held (released
+    // again by hand), never queued without its release.
+    const at = new Date((opts.now ?? Date.now)()).toISOString();
+    await rewriteEnvelope(paths, 'hold', { ...envelope, nextAttemptAt: null, release: { by: opts.by, at } });
     await moveEnvelope(paths, id, 'hold', 'deferred');
     return `${id}: released`;
   });

@@ -41,7 +41,7 @@ export const configCommand: CommandModule<{ config?: string }, { config?: string
     }
     if (args.action === 'show') {
       process.stdout.write(`# effective configuration${config.file ? ` from ${config.file}` : ' (built-in defaults)'}; durations in ms, sizes in bytes\n`);
-      const { file: _file, ...rest } = config;
+      const { file: _file, given: _given, ...rest } = config;
       process.stdout.write(dump(maskSecrets(rest), { lineWidth: 120 }));
       return;
     }

@@ -1,15 +1,20 @@
 // mailroom queue [list|show|hold|release|delete|flush]: the queue for people
-// (and --json for machines, SPEC §2).
+// (and --json for machines, SPEC §2). hold and release also take --all.
 import type { Argv, CommandModule } from 'yargs';
 import { checkId, deleteMessage, holdMessage, readMessageText, releaseMessage } from '../admin/queue-actions.js';
 import { formatQueue, readQueue, toJson } from '../admin/queue-list.js';
-import { loadConfig } from '../config/load.js';
+import { loadConfig, type Config } from '../config/load.js';
+import { releaseRefusal } from '../relay/release-route.js';
 import { controlSocketPath, sendControl } from '../shared/control.js';
 import { MailroomError } from '../shared/errors.js';
-import { spoolPaths } from '../spool/paths.js';
+import { exitCodeFor } from '../shared/exit-codes.js';
+import { spoolPaths, type QueueState } from '../spool/paths.js';
+import { listIds } from '../spool/scan.js';
 import { mustLocate } from '../spool/transition.js';
+import { userNameOf } from '../spool/users.js';
 
-type Args = { config?: string; json?: boolean; ids?: string[]; id?: string; body?: boolean; [key: string]: unknown };
+type Args = { config?: string; json?: boolean; ids?: string[]; id?: string; body?: boolean; all?: boolean; [key: string]: unknown };
+type Action = (p: ReturnType<typeof spoolPaths>, control: string, id: ReturnType<typeof checkId>, config: Config) => Promise<string>;
 
 async function paths(args: Args) {
   const config = await loadConfig(args.config);
@@ -24,19 +29,43 @@ async function list(args: Args): Promise<void> {
   if (damaged) process.stderr.write(`mailroom: ${damaged} damaged envelope(s); the daemon moves them to corrupt/ at start\n`);
 }
 
-function perId(action: (p: ReturnType<typeof spoolPaths>, control: string, id: ReturnType<typeof checkId>) => Promise<string>, poke?: (id: string) => string) {
+/**
+ * Runs an action on the given ids, or with --all on every message in
+ * `allFrom` (one line each, then a summary). A message that fails does not
+ * stop the others: its error goes to stderr and the first one sets the exit
+ * status.
+ */
+function perId(action: Action, opts: { poke?: (id: string) => string; allFrom?: QueueState[]; done?: string } = {}) {
   return async (args: Args) => {
     const { config, paths: p } = await paths(args);
     const control = controlSocketPath(config.socket.path);
-    for (const raw of args.ids ?? []) {
-      const id = checkId(raw);
-      process.stdout.write((await action(p, control, id)) + '\n');
-      if (poke) await sendControl(control, poke(id), true, 1000);
+    if (args.all && args.ids?.length) throw new MailroomError('USAGE', 'usage', 'give queue ids or --all, not both');
+    if (!args.all && !args.ids?.length) throw new MailroomError('USAGE', 'usage', 'give one or more queue ids, or --all');
+    const ids = args.all ? (await Promise.all((opts.allFrom ?? []).map((s) => listIds(p, s)))).flat().sort() : (args.ids ?? []).map(checkId);
+    let ok = 0;
+    let firstError: unknown;
+    for (const id of ids) {
+      try {
+        process.stdout.write((await action(p, control, id, config)) + '\n');
+        ok++;
+      } catch (err) {
+        // With --all, a message that left the queue meanwhile is not an error.
+        if (args.all && (err as MailroomError).code === 'QUEUE_NOT_FOUND') continue;
+        process.stderr.write(`mailroom: ${(err as Error).message.split('\n')[0]}\n`);
+        firstError ??= err;
+        continue;
+      }
+      if (opts.poke) await sendControl(control, opts.poke(id), true, 1000);
     }
+    if (args.all) process.stdout.write(`${ok} of ${ids.length} message${ids.length === 1 ? '' : 's'} ${opts.done}\n`);
+    if (firstError !== undefined) process.exitCode = exitCodeFor(firstError);
   };
 }
 
-const ids = (y: Argv<Args>) => y.positional('ids', { type: 'string', array: true, demandOption: true, describe: 'queue ids' });
+const ids = (what: string) => (y: Argv<Args>) =>
+  y.positional('ids', { type: 'string', array: true, describe: 'queue ids' }).option('all', { type: 'boolean', describe: `every ${what} message` });
+
+const release: Action = (p, control, id, config) => releaseMessage(p, control, id, { by: userNameOf(process.getuid!()), refuse: (env) => releaseRefusal(config, env) });
 
 export const queueCommand: CommandModule<{ config?: string }, Args> = {
   command: 'queue [action]',
@@ -66,6 +95,7 @@ export const queueCommand: CommandModule<{ config?: string }, Args> = {
             `created: ${env.createdAt}`,
             `source: ${env.source}${env.user ? ` (user ${env.user}, uid ${env.uid})` : ''}`,
             `next attempt: ${env.nextAttemptAt ?? 'now'}`,
+            ...(env.release ? [`released: by ${env.release.by} at ${env.release.at}`] : []),
             ...env.recipients.map((r) => `recipient: <${r.address}> ${r.status} attempts=${r.attempts}${r.lastError ? ` last error: ${r.lastError}` : ''}`),
             '',
             text,
@@ -73,9 +103,9 @@ export const queueCommand: CommandModule<{ config?: string }, Args> = {
           process.stdout.write(out.join('\n') + (text.endsWith('\n') ? '' : '\n'));
         },
       })
-      .command({ command: 'hold <ids..>', describe: 'keep messages from being delivered', builder: ids, handler: perId(holdMessage) })
-      .command({ command: 'release <ids..>', describe: 'let held messages go', builder: ids, handler: perId(releaseMessage, (id) => `flush I ${id}`) })
-      .command({ command: 'delete <ids..>', describe: 'remove messages from the queue (no bounce)', builder: ids, handler: perId(deleteMessage) })
+      .command({ command: 'hold [ids..]', describe: 'keep messages from being delivered', builder: ids('queued'), handler: perId(holdMessage, { allFrom: ['incoming', 'deferred'], done: 'held' }) })
+      .command({ command: 'release [ids..]', describe: 'let held messages go (also under relay.mode hold)', builder: ids('held'), handler: perId(release, { poke: (id) => `flush I ${id}`, allFrom: ['hold'], done: 'released' }) })
+      .command({ command: 'delete <ids..>', describe: 'remove messages from the queue (no bounce)', builder: (q) => q.positional('ids', { type: 'string', array: true, demandOption: true, describe: 'queue ids' }), handler: perId(deleteMessage) })
       .command({
         command: 'flush [ids..]',
         describe: 'retry now (all, or the given ids)',

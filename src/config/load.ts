@@ -9,7 +9,14 @@ import { ConfigError, type ConfigIssue } from '../shared/errors.js';
 import { configSchema, type ParsedConfig } from './schema.js';
 import { configPathFor, resolveFrom, writeSubmitCache, type SubmitView } from './submit-view.js';
 
-export type Config = Readonly<ParsedConfig & { file: string | undefined; local: ParsedConfig['local'] & { domains: string[] } }>;
+export type Config = Readonly<
+  ParsedConfig & {
+    file: string | undefined;
+    local: ParsedConfig['local'] & { domains: string[] };
+    /** Keys the file sets itself (not from defaults) where that changes behaviour: relay.mx lets `queue release` go by MX under relay.mode hold. */
+    given: { relayMx: boolean };
+  }
+>;
 
 function hintFor(issue: z.core.$ZodIssue): string | undefined {
   switch (issue.code) {
@@ -120,7 +127,9 @@ export function validateConfig(raw: unknown, file?: string): Config {
   if (cross.length) throw new ConfigError(file, cross);
   const abs = absolutize(file, parsed.data);
   const domains = (abs.local.domains ?? ['localhost', abs.hostname]).map((d) => d.toLowerCase());
-  return deepFreeze({ ...abs, file, local: { ...abs.local, domains } });
+  const rawRelay = (raw as { relay?: { mx?: unknown } } | null | undefined)?.relay;
+  const given = { relayMx: rawRelay?.mx !== undefined && rawRelay?.mx !== null };
+  return deepFreeze({ ...abs, file, local: { ...abs.local, domains }, given });
 }
 
 /** Reads raw config data from a file (YAML, JSON or JS). */

@@ -3,6 +3,8 @@
 // and records every recipient's result in the spool before moving on, so a
 // crash or retry never re-sends to a delivered recipient nor forgets one.
 // Retries follow relay.retry; after relay.maxAge the rest bounces (expired).
+// Under relay.mode hold remote mail is held, unless an administrator released
+// it: then it goes on by its release route (relay/release-route.ts).
 import { readFileSync } from 'node:fs';
 import type { Config } from '../config/load.js';
 import type { DeliveryOutcome } from '../local/outcome.js';
@@ -18,6 +20,7 @@ import { listIds } from '../spool/scan.js';
 import { locate, moveEnvelope, removeMessage, rewriteEnvelope } from '../spool/transition.js';
 import type { Bouncer } from '../relay/bounce.js';
 import { statusOf } from '../relay/classify.js';
+import { NO_RELEASE_ROUTE, remoteRouteFor, type ReleaseRoute } from '../relay/release-route.js';
 import type { RelayJob, RelayResult } from '../relay/transport.js';
 import { nextAttemptDelay } from './retry.js';
 
@@ -216,7 +219,7 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
     log.event(env.id, name, { to: `<${r.address}>`, orig_to: r.parent && r.parent !== r.address ? `<${r.parent}>` : undefined, relay, tls: tls === undefined ? undefined : tls ? 'yes' : 'no', delay, attempt: r.attempts, reply });
   }
 
-  async function deliverRemote(env: Envelope, state: QueueState, rcpts: Recipient[], message: Buffer): Promise<void> {
+  async function deliverRemote(env: Envelope, state: QueueState, rcpts: Recipient[], message: Buffer, via: ReleaseRoute): Promise<void> {
     const job = (list: Recipient[]): RelayJob => ({
       id: env.id,
       sender: env.sender,
@@ -235,7 +238,7 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
         logResult(env, r, res.status, res.reply, res.relay ?? 'none', res.tls);
       }
     };
-    if (config.relay.mode === 'smarthost') {
+    if (via === 'smarthost') {
       apply(await d.relay.smarthost(job(rcpts)), rcpts);
       return;
     }
@@ -271,6 +274,11 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
         scheduleAt(Date.parse(env.nextAttemptAt));
         return;
       }
+      // The first run after an administrator's release (no recipient tried
+      // since): the daemon's log says who let it go. ISO times in UTC compare
+      // as strings.
+      const release = env.release;
+      if (release && !env.recipients.some((r) => r.lastAttemptAt !== undefined && r.lastAttemptAt >= release.at)) log.event(id, 'released', { by: release.by });
       // Read when a delivery or a bounce needs it (not to hold it); in the page
       // cache since it was written: no thread-pool round trip.
       let data: Buffer | undefined;
@@ -294,20 +302,20 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
       if (localR.length) await deliverLocal(env, localR, message());
       if (localR.length && remoteR.length) await rewriteEnvelope(paths, state, env);
       let held = false;
-      if (remoteR.length) {
-        if (config.relay.mode === 'hold') held = true;
-        else if (config.relay.mode === 'none') {
-          for (const r of remoteR) {
-            record(r, 'failed', '550 5.7.1 relay.mode is none: mail to other domains is not sent');
-            logResult(env, r, 'failed', r.lastError!, 'none', undefined);
-          }
-        } else {
-          await acquireRelay();
-          try {
-            await deliverRemote(env, state, remoteR, message());
-          } finally {
-            releaseRelay();
-          }
+      // The configured mode, or for a released message under relay.mode hold its release route.
+      const route = remoteR.length ? remoteRouteFor(config, env.sender, env.release !== undefined) : undefined;
+      if (route === 'hold') held = true;
+      else if (route === 'none') {
+        for (const r of remoteR) {
+          record(r, 'failed', '550 5.7.1 relay.mode is none: mail to other domains is not sent');
+          logResult(env, r, 'failed', r.lastError!, 'none', undefined);
+        }
+      } else if (route) {
+        await acquireRelay();
+        try {
+          await deliverRemote(env, state, remoteR, message(), route);
+        } finally {
+          releaseRelay();
         }
       }
       // DSN for recipients that failed in this run (including unknown aliases).
@@ -315,13 +323,17 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
       if (failedNow.length) await bounce(env, failedNow, message(), 'failed');
       if (held) {
         // Every recipient change above is already on disk; only a retry time
-        // needs clearing before the move (one rename, no rewrite, for new mail).
-        if (env.nextAttemptAt !== null) {
+        // (and a release this daemon has no route for: held again, it waits
+        // for a new release) needs clearing before the move (one rename, no
+        // rewrite, for new mail).
+        const unreleased = env.release !== undefined;
+        if (env.nextAttemptAt !== null || unreleased) {
           env.nextAttemptAt = null;
+          delete env.release;
           await rewriteEnvelope(paths, state, env);
         }
         await moveEnvelope(paths, id, state, 'hold', false); // relay.mode hold does it again after a lost rename
-        log.event(id, 'held', { reason: 'relay.mode is hold', nrcpt: remoteR.length });
+        log.event(id, 'held', { reason: unreleased ? NO_RELEASE_ROUTE : 'relay.mode is hold', nrcpt: remoteR.length });
         return;
       }
       if (isFinished(env)) {

@@ -51,6 +51,12 @@ export interface Envelope {
   delayWarned?: boolean;
   /** This bounce is itself about a failed bounce: if it fails, log and drop. */
   doubleBounce?: boolean;
+  /**
+   * An administrator released it (`mailroom queue release`): who (login name)
+   * and when. Under relay.mode hold the runner then sends it on instead of
+   * holding it again; `mailroom queue hold` takes it away.
+   */
+  release?: { by: string; at: string };
 }
 
 export class EnvelopeFormatError extends Error {}
@@ -80,6 +86,7 @@ export function parseEnvelope(text: string, expectId?: QueueId): Envelope {
   }
   if (typeof raw.createdAt !== 'string' || Number.isNaN(Date.parse(raw.createdAt))) fail('bad createdAt');
   if (typeof raw.size !== 'number') fail('bad size');
+  if (raw.release !== undefined && (typeof raw.release?.by !== 'string' || typeof raw.release.at !== 'string' || Number.isNaN(Date.parse(raw.release.at)))) fail('bad release');
   return raw as Envelope;
 }
 

@@ -8,14 +8,16 @@ import { ensureSpool } from '../../src/spool/layout.js';
 import { spoolPaths, type SpoolPaths } from '../../src/spool/paths.js';
 import { createPublisher } from '../../src/spool/publish.js';
 import { newQueueId, type QueueId } from '../../src/spool/queue-id.js';
-import { mailroom, sandbox, startDaemon, type Sandbox } from '../helpers/env.js';
+import { freePort, mailroom, sandbox, startDaemon, type Sandbox } from '../helpers/env.js';
 
 let sb: Sandbox;
 let paths: SpoolPaths;
 let a: QueueId;
 let b: QueueId;
 before(async () => {
-  sb = sandbox();
+  // relay.mode hold (sandbox()) with a smart host, so that release may let
+  // mail go; nothing listens on its port (the daemon started below defers).
+  sb = sandbox(`  smarthosts:\n    - { host: 127.0.0.1, port: ${await freePort()}, tls: none }\n`);
   paths = spoolPaths(sb.spool);
   await ensureSpool(paths);
   const pub = createPublisher(paths);
@@ -100,6 +102,8 @@ test('hold moves the envelope to hold/ and list says held; release brings it bac
   assert.equal(e.held, false);
   assert.equal(e.nextAttemptAt, null, 'released mail is due now');
   assert.ok(existsSync(paths.eml(a)));
+  const shown = await mailroom(sb, ['queue', 'show', a]);
+  assert.match(shown.stdout, /^released: by \S+ at \d{4}-\d\d-\d\dT/m, 'the release is recorded');
 });
 
 test('delete removes the message from disk', async () => {

@@ -32,6 +32,9 @@ test('each fixture envelope parses and matches its message', () => {
     assert.equal(env.size, statSync(eml).size, `${f.v}/${f.id} size`);
     assert.ok(env.recipients.length > 0);
   }
+  // a message an administrator released (queue release), later deferred
+  const released = parseEnvelope(readFileSync(join(FIXTURES, 'v1/01M92MSJANGQ3HKKHN.env'), 'utf8'));
+  assert.deepEqual(released.release, { by: 'root', at: '2026-12-05T08:23:15.410Z' });
 });
 
 test('a daemon starting on a spool holding every fixture keeps them all, and the queue tools read them', async () => {
