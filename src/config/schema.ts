@@ -144,6 +144,8 @@ export const configSchema = z
     imap: z.object({ listen: hostPort, tls: z.enum(['starttls', 'implicit', 'none']).default('starttls'), tlsListen: hostPort.optional() }).strict().optional(),
     tls: z.object({ cert: path, key: path }).strict().optional(),
     users: path.default('/etc/mailroom/users'),
+    // The account the daemon runs as once its sockets are bound (set by mailroom install).
+    user: z.string().min(1).optional(),
     log: z.object({ level: z.enum(['debug', 'info', 'warn', 'error']).default('info') }).strict().prefault({}),
   })
   .strict();
