@@ -36,7 +36,7 @@ async function install(args: Args): Promise<void> {
   if (plan.conflicts.length) {
     if (args['dry-run']) for (const s of plan.steps) out(s.line);
     for (const c of plan.conflicts) process.stderr.write(`mailroom: ${describeOccupant(c)}\n`);
-    const names = [...new Set(plan.conflicts.map((c) => c.mta ?? 'unknown'))].join(', ');
+    const names = [...new Set(plan.conflicts.map((c) => c.mta ?? 'unrecognised'))].join(', ');
     throw new MailroomError('INSTALL_CONFLICT', 'cantcreat', `another mail system is installed (${names}); nothing changed. With --force it is moved aside (to ${savedPath(plan.conflicts[0]!.path)}) and uninstall puts it back`);
   }
   if (!plan.steps.length) {
