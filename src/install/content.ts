@@ -14,7 +14,9 @@ const example = (name: string): string => readFileSync(join(PACKAGE_DIR, 'etc', 
 export function unitText(mailroomBin: string): string {
   const text = example('mailroom.service');
   if (!/^ExecStart=\S+/m.test(text)) throw new MailroomError('INSTALL_UNIT', 'internal', 'etc/mailroom.service has no ExecStart line');
-  return text.replace(/^ExecStart=\S+/m, `ExecStart=${mailroomBin}`);
+  // systemd splits ExecStart at spaces unless the word is quoted.
+  const program = /\s/.test(mailroomBin) ? JSON.stringify(mailroomBin) : mailroomBin;
+  return text.replace(/^ExecStart=\S+/m, () => `ExecStart=${program}`);
 }
 
 /** tmpfiles.d(5): /run is empty at boot; this makes the socket directory before the daemon starts. */
