@@ -4,6 +4,7 @@ import yargs from 'yargs';
 import { exitCodeFor, EX } from '../shared/exit-codes.js';
 import { configCommand } from './config.js';
 import { daemonCommand } from './daemon.js';
+import { installCommand, uninstallCommand } from './install.js';
 import { mailCommand } from './mail.js';
 import { queueCommand } from './queue.js';
 import { sendmailCommand } from './sendmail.js';
@@ -25,6 +26,8 @@ export async function main(argv: string[]): Promise<void> {
       .command(userCommand)
       .command(mailCommand)
       .command(statusCommand)
+      .command(installCommand)
+      .command(uninstallCommand)
       .demandCommand(1, 'name a command; see mailroom --help')
       .strict()
       .fail((msg, err) => {

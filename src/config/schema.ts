@@ -145,6 +145,7 @@ export const configSchema = z
     metrics: z.object({ listen: hostPort.default('127.0.0.1:9325') }).strict().optional(),
     tls: z.object({ cert: path, key: path }).strict().optional(),
     users: path.default('/etc/mailroom/users'),
+    // The account the daemon runs as once its ports are bound (set by mailroom install).
     user: z.string().regex(/^[a-z_][a-z0-9_-]*$/i, 'expected an account name like mailroom').optional(),
     log: z.object({ level: z.enum(['debug', 'info', 'warn', 'error']).default('info') }).strict().prefault({}),
   })

@@ -30,10 +30,15 @@ async function ensureDir(dir: string, mode: number): Promise<void> {
   if ((st.mode & 0o7777) !== mode && st.uid === process.getuid?.()) await fsp.chmod(dir, mode);
 }
 
+/** Every directory of the spool with its mode, the root first (also what `mailroom install` checks and chowns). */
+export function spoolDirs(paths: SpoolPaths): [dir: string, mode: number][] {
+  return [
+    [paths.root, SPOOL_MODES.root!],
+    [paths.maildrop, SPOOL_MODES.maildrop!],
+    ...[paths.tmp, paths.data, paths.locks, paths.corrupt, ...QUEUE_STATES.map((s) => paths.dir(s))].map((d): [string, number] => [d, SPOOL_MODES.private!]),
+  ];
+}
+
 export async function ensureSpool(paths: SpoolPaths): Promise<void> {
-  await ensureDir(paths.root, SPOOL_MODES.root!);
-  await ensureDir(paths.maildrop, SPOOL_MODES.maildrop!);
-  for (const d of [paths.tmp, paths.data, paths.locks, paths.corrupt, ...QUEUE_STATES.map((s) => paths.dir(s))]) {
-    await ensureDir(d, SPOOL_MODES.private!);
-  }
+  for (const [dir, mode] of spoolDirs(paths)) await ensureDir(dir, mode);
 }
