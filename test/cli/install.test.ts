@@ -4,13 +4,15 @@
 // exactly by uninstall; --dry-run changes nothing. One real install (no
 // --root) runs only in CI as root, where the machine is thrown away after.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { readConfigFile, validateConfig } from '../../src/config/load.js';
-import { BIN, ROOT, run } from '../helpers/env.js';
+import { BIN, ROOT, run, startDaemon, waitFor, type Sandbox } from '../helpers/env.js';
+import { startSmartHost } from '../relay/peers.js';
 
 const roots: string[] = [];
 after(() => {
@@ -188,7 +190,7 @@ test('without --root, install needs root (exit 77)', { skip: !isRoot && 'needs s
   assert.match(r.stderr, /must be run as root/);
 });
 
-test('a real install and uninstall (CI only, as root)', { skip: !(process.env.CI && isRoot) && 'runs only with CI set, as root' }, async () => {
+test('a real install and uninstall (CI only, as root)', { skip: !(process.env.CI && isRoot) && 'runs only with CI set, as root' }, async (t) => {
   const state = (p: string) => {
     try {
       const st = lstatSync(p);
@@ -211,6 +213,8 @@ test('a real install and uninstall (CI only, as root)', { skip: !(process.env.CI
   const uid = Number(pw.stdout.split(':')[2]);
   assert.ok(uid > 0 && uid < 1000, pw.stdout);
   assert.equal(lstatSync('/var/spool/mailroom/maildrop').uid, uid);
+  if (readableBy('nobody', join(ROOT, 'dist/src/cli/main.js'))) await cronThroughInstalledSendmail(uid);
+  else t.diagnostic(`skipped the daemon run: ${ROOT} cannot be read by other users`);
 
   const u = await mailroom(['uninstall']);
   assert.equal(u.code, 0, u.stderr);
@@ -221,3 +225,39 @@ test('a real install and uninstall (CI only, as root)', { skip: !(process.env.CI
   assert.deepEqual(watched.map(state), before);
   assert.equal((await run('getent', ['passwd', 'mailroom'])).code === 0, hadUser);
 });
+
+/** True when `user` may read `path` (the daemon's account must load this package's code). */
+function readableBy(user: string, path: string): boolean {
+  return spawnSync('setpriv', ['--reuid', user, '--regid', user === 'nobody' ? 'nogroup' : user, '--clear-groups', 'test', '-r', path]).status === 0;
+}
+
+/**
+ * On the installed system: the daemon (started as root, as systemd would, on
+ * the installed spool and run directory) runs as mailroom, and a cron-style
+ * submission by an unprivileged user through /usr/sbin/sendmail reaches an
+ * aiosmtpd smart host.
+ */
+async function cronThroughInstalledSendmail(uid: number): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'mailroom-installed-'));
+  chmodSync(dir, 0o755); // the daemon's account reads its configuration
+  const sink = await startSmartHost(dir, 'sink');
+  // The installed configuration with a smart host: same spool, socket and user.
+  const config = join(dir, 'mailroom.yaml');
+  writeFileSync(config, `user: mailroom\nrelay:\n  mode: smarthost\n  smarthosts:\n    - { host: 127.0.0.1, port: ${sink.port}, tls: none }\n`);
+  const daemon = await startDaemon({ config } as Sandbox);
+  try {
+    const pid = Number(/daemon started pid=(\d+)/.exec(daemon.log())![1]);
+    assert.equal(Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]), uid, 'the daemon runs as mailroom');
+    const r = await run('/usr/sbin/sendmail', ['-i', 'ops@example.net'], 'Subject: nightly backup\n\nall good\n', { asUser: 'nobody' });
+    assert.equal(r.code, 0, r.stderr);
+    await waitFor(() => sink.received().length === 1, 20_000, 'the smart host to receive it').catch(() => assert.fail(daemon.log()));
+    const got = sink.received()[0]!;
+    assert.deepEqual(got.rcpt_tos, ['ops@example.net']);
+    assert.match(got.mail_from, /^nobody@/);
+    assert.match(got.data, /all good/);
+  } finally {
+    assert.equal(await daemon.stop(), 0, daemon.log());
+    await sink.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
