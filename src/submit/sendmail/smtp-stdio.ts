@@ -2,7 +2,7 @@
 // as Symfony Mailer and Laravel expect; each accepted message goes through the
 // same composition and maildrop path as `sendmail` itself. Extensions:
 // PIPELINING, SIZE, 8BITMIME, SMTPUTF8, DSN (RFC 3461), ENHANCEDSTATUSCODES.
-import { loadSubmitView, type SubmitView } from '../../config/submit-view.js';
+import type { SubmitView } from '../../config/submit-view.js';
 import { isMailroomError } from '../../shared/errors.js';
 import { formatReply, replyFor } from '../../shared/replies.js';
 import { newQueueId } from '../../spool/queue-id.js';
@@ -11,6 +11,7 @@ import { composeSubmission } from './compose.js';
 import { dropMessage } from './drop.js';
 import { parseNotify, type SendmailOptions } from './flags.js';
 import { currentIdentity, gecosName, type Identity } from './identity.js';
+import { loadSubmitView } from './load-view.js';
 import { cleanRecipient, cleanSender, type Qualify } from '../sanitize.js';
 import { unknownLocalRecipient } from '../../route/known-local.js';
 
@@ -236,7 +237,7 @@ class StdioSession {
 }
 
 export async function runSmtpOnStdio(o: SendmailOptions): Promise<number> {
-  const view = loadSubmitView(o.config);
+  const view = await loadSubmitView(o.config);
   const session = new StdioSession(view, currentIdentity());
   session.reply(`220 ${view.hostname} ESMTP mailroom`);
   session.flush();
