@@ -186,8 +186,9 @@ class StdioSession {
     let address: string;
     try {
       address = cleanRecipient(p.path, this.qualify());
-    } catch {
-      return this.reply('501 5.1.3 Bad recipient address syntax');
+    } catch (err) {
+      // 553: the mailbox name is not allowed (RFC 5321 §4.2.3); the reason names the address.
+      return this.reply(`553 5.1.3 ${(err as Error).message}`);
     }
     // SPEC §4: an unknown local name is refused now, per recipient, not at the end of DATA.
     if (unknownLocalRecipient(this.view, [address]) !== undefined) return this.reply(`550 5.1.1 <${address}>: Recipient address rejected: no such local user`);
