@@ -1,12 +1,15 @@
 // Loads the configuration once: cosmiconfig reads the file (YAML, JSON or JS),
 // schema.ts validates it, every problem is collected into one ConfigError with
 // its key path and a hint, paths become absolute (relative to the file), and
-// the result is frozen. Entry points call this once and pass slices down.
+// the result is frozen. Entry points call this once and pass slices down. The
+// files it names must exist (files.ts); only a configuration that passed all of
+// this is cached for sendmail (submit-view.ts).
 import { cosmiconfig } from 'cosmiconfig';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync, type Stats } from 'node:fs';
 import type { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../shared/errors.js';
 import { configSchema, type ParsedConfig } from './schema.js';
+import { givenKeys, missingPaths, requiredPaths } from './files.js';
 import { configPathFor, resolveFrom, writeSubmitCache, type SubmitView } from './submit-view.js';
 
 export type Config = Readonly<
@@ -143,12 +146,34 @@ export async function readConfigFile(file: string): Promise<unknown> {
   }
 }
 
+export interface LoadOptions {
+  /**
+   * Refuse a configuration whose files are missing (files.ts), and only then
+   * write sendmail's cache. On by default; `mailroom config show` turns it off
+   * to show a configuration whose files are not in place yet.
+   */
+  checkFiles?: boolean;
+}
+
 /** The one way an entry point gets its Config. With no file, the built-in defaults. */
-export async function loadConfig(explicit?: string): Promise<Config> {
+export async function loadConfig(explicit?: string, opts: LoadOptions = {}): Promise<Config> {
   const { path } = configPathFor(explicit);
   if (!path) return validateConfig({}, undefined);
-  const config = validateConfig(await readConfigFile(path), path);
-  writeSubmitCache(path, submitViewOf(config));
+  // Stat before reading: the cache is keyed on the file as it was when read, so
+  // an edit that lands while we validate makes the cache stale, never trusted.
+  let st: Stats | undefined;
+  try {
+    st = statSync(path);
+  } catch {
+    st = undefined; // readConfigFile says what is wrong
+  }
+  const raw = await readConfigFile(path);
+  const config = validateConfig(raw, path);
+  if (opts.checkFiles === false) return config;
+  const required = requiredPaths(config, givenKeys(raw));
+  const missing = missingPaths(required);
+  if (missing.length) throw new ConfigError(path, missing);
+  if (st) writeSubmitCache(path, submitViewOf(config), st, required.map((r) => r.path));
   return config;
 }
 

@@ -1,15 +1,13 @@
-// The slice of the configuration the submission path needs, loaded without zod
-// or cosmiconfig so `sendmail` starts fast (ARCHITECTURE: the fast path).
-// Order: a cache file written from a fully validated config (by the daemon,
-// `mailroom config check`, or an earlier sendmail run by the file's owner) when
-// it matches the config file's inode, size and mtime; else a light parse with
-// the same defaults as schema.ts. The full check stays `mailroom config check`.
+// The slice of the configuration the submission path needs, read without zod
+// or cosmiconfig so `sendmail` starts fast. It comes from a cache file that
+// loadConfig (config/load.ts) writes only from a configuration that passed
+// every check, trusted while the config file's inode, size and mtime are
+// unchanged and the paths it needs still exist; anything else is a miss, and
+// the caller validates fully (submit/sendmail/load-view.ts).
 import { readFileSync, renameSync, statSync, writeFileSync, type Stats } from 'node:fs';
-import { createRequire } from 'node:module';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
-import { ConfigError } from '../shared/errors.js';
-import { parseSize } from '../shared/units.js';
 import { DEFAULT_CONFIG_PATH, defaultHostname } from './defaults.js';
+import { pathAbsent } from './files.js';
 
 export interface SubmitView {
   file: string | undefined;
@@ -25,7 +23,7 @@ export interface SubmitView {
   systemUsers: boolean;
 }
 
-const CACHE_VERSION = 2;
+const CACHE_VERSION = 3;
 
 interface CacheFile {
   v: number;
@@ -33,6 +31,8 @@ interface CacheFile {
   ino: number;
   size: number;
   mtimeMs: number;
+  /** Paths the configuration needs (config/files.ts): one gone makes the cache stale. */
+  requires: string[];
   view: SubmitView;
 }
 
@@ -58,26 +58,38 @@ export function resolveFrom(file: string | undefined, p: string): string {
   return isAbsolute(p) || !file ? resolve(p) : resolve(dirname(file), p);
 }
 
-export function loadSubmitView(explicit?: string): SubmitView {
+/** The built-in defaults (schema.ts) as a view, for a machine without a config file. */
+export function defaultSubmitView(): SubmitView {
+  const hostname = defaultHostname();
+  return {
+    file: undefined,
+    hostname,
+    spool: '/var/spool/mailroom',
+    socket: { path: '/run/mailroom/submit.sock', lmtp: false },
+    masquerade: undefined,
+    maxMessageSize: 25 * 1024 * 1024,
+    localDomains: ['localhost', hostname.toLowerCase()],
+    aliases: '/etc/aliases',
+    users: '/etc/mailroom/users',
+    systemUsers: true,
+  };
+}
+
+/**
+ * The view without validating anything: the defaults when there is no config
+ * file, the cache when it is fresh, else `view` is undefined and `path` is the
+ * file the caller must validate fully.
+ */
+export function cachedSubmitView(explicit?: string): { path: string | undefined; view: SubmitView | undefined } {
   const { path } = configPathFor(explicit);
-  if (!path) return viewFromRaw(undefined, {});
+  if (!path) return { path, view: defaultSubmitView() };
   let st: Stats;
   try {
     st = statSync(path);
-  } catch (err) {
-    throw new ConfigError(path, [{ path: '', message: `cannot read the configuration file: ${(err as NodeJS.ErrnoException).code ?? err}` }]);
+  } catch {
+    return { path, view: undefined }; // the full loader says what is wrong
   }
-  const cached = readCache(path, st);
-  if (cached) return cached;
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new ConfigError(path, [{ path: '', message: `cannot read the configuration file: ${(err as NodeJS.ErrnoException).code ?? err}` }]);
-  }
-  const view = viewFromRaw(path, parseText(path, text));
-  if (process.getuid?.() === st.uid) writeSubmitCache(path, view, st);
-  return view;
+  return { path, view: readCache(path, st) };
 }
 
 function readCache(path: string, st: Stats): SubmitView | undefined {
@@ -88,93 +100,30 @@ function readCache(path: string, st: Stats): SubmitView | undefined {
     if (cst.uid !== 0 && cst.uid !== st.uid) return undefined;
     const c = JSON.parse(readFileSync(cachePath, 'utf8')) as CacheFile;
     if (c.v !== CACHE_VERSION || c.source !== path || c.ino !== st.ino || c.size !== st.size || c.mtimeMs !== st.mtimeMs) return undefined;
+    if (!Array.isArray(c.requires) || c.requires.some((p) => typeof p !== 'string' || pathAbsent(p))) return undefined;
     return c.view;
   } catch {
     return undefined;
   }
 }
 
-/** Writes the cache beside the config file; best effort (a read-only /etc is fine). */
-export function writeSubmitCache(path: string, view: SubmitView, st?: Stats): void {
+/**
+ * Writes the cache beside the config file, keyed on `st`: the file's stat taken
+ * before it was read and validated, so an edit during validation leaves a cache
+ * that no longer matches. Only loadConfig calls this, after every check passed.
+ * Best effort (a read-only /etc is fine); skipped for a user whose cache the
+ * reader would not trust anyway.
+ */
+export function writeSubmitCache(path: string, view: SubmitView, st: Stats, requires: string[]): void {
+  const uid = process.getuid?.();
+  if (uid !== undefined && uid !== 0 && uid !== st.uid) return;
   try {
-    const s = st ?? statSync(path);
-    const c: CacheFile = { v: CACHE_VERSION, source: path, ino: s.ino, size: s.size, mtimeMs: s.mtimeMs, view };
+    const c: CacheFile = { v: CACHE_VERSION, source: path, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, requires, view };
     const cachePath = cachePathFor(path);
     const tmp = `${cachePath}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify(c), { mode: 0o644 });
     renameSync(tmp, cachePath);
   } catch {
-    /* no cache: sendmail parses the file itself */
+    /* no cache: sendmail validates the file itself */
   }
-}
-
-function parseText(path: string, text: string): Record<string, unknown> {
-  let raw: unknown;
-  try {
-    if (/\.json$/i.test(path)) raw = JSON.parse(text);
-    else if (/\.[cm]?js$/i.test(path)) raw = loadJs(path);
-    else raw = loadYaml(text);
-  } catch (err) {
-    throw new ConfigError(path, [{ path: '', message: `cannot parse: ${(err as Error).message.split('\n')[0]}` }]);
-  }
-  if (raw === null || raw === undefined) return {};
-  if (typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(path, [{ path: '', message: 'the file must hold a mapping of keys' }]);
-  return raw as Record<string, unknown>;
-}
-
-/**
- * A JavaScript config, read as cosmiconfig reads it for the full loader: its
- * default export (module.exports for CommonJS). require() of an ES module is
- * synchronous on Node >= 20.19 (package.json engines).
- */
-function loadJs(path: string): unknown {
-  const mod = createRequire(import.meta.url)(path) as { [Symbol.toStringTag]?: string; default?: unknown } | undefined;
-  return mod?.[Symbol.toStringTag] === 'Module' ? mod.default : mod;
-}
-
-// js-yaml is loaded only when there is no valid cache (createRequire keeps this path synchronous).
-function loadYaml(text: string): unknown {
-  const yaml = createRequire(import.meta.url)('js-yaml') as { load(t: string): unknown };
-  return yaml.load(text);
-}
-
-function bad(file: string | undefined, key: string, message: string): never {
-  throw new ConfigError(file, [{ path: key, message, hint: "run 'mailroom config check' for every problem" }]);
-}
-
-/** The submission view from raw (unvalidated) config data, with schema.ts's defaults. */
-export function viewFromRaw(file: string | undefined, raw: Record<string, any>): SubmitView {
-  const str = (key: string, v: unknown, dflt: string): string => {
-    if (v === undefined) return dflt;
-    if (typeof v !== 'string' || v === '') bad(file, key, 'expected a non-empty string');
-    return v;
-  };
-  const hostname = str('hostname', raw.hostname, defaultHostname());
-  const spool = resolveFrom(file, str('spool', raw.spool, '/var/spool/mailroom'));
-  let socket = { path: '/run/mailroom/submit.sock', lmtp: false };
-  if (typeof raw.socket === 'string') socket = { path: raw.socket, lmtp: false };
-  else if (raw.socket && typeof raw.socket === 'object') socket = { path: str('socket.path', raw.socket.path, ''), lmtp: raw.socket.lmtp === true };
-  else if (raw.socket !== undefined) bad(file, 'socket', 'expected a path or { path, lmtp }');
-  socket.path = resolveFrom(file, socket.path);
-  const masquerade = raw.masquerade === undefined ? undefined : str('masquerade', raw.masquerade, '');
-  let maxMessageSize = 25 * 1024 * 1024;
-  if (raw.maxMessageSize !== undefined) {
-    const n = parseSize(raw.maxMessageSize);
-    if (n === undefined) bad(file, 'maxMessageSize', 'not a size (write it like 25MB)');
-    maxMessageSize = n;
-  }
-  const domains = raw.local?.domains;
-  if (domains !== undefined && (!Array.isArray(domains) || domains.some((d) => typeof d !== 'string'))) bad(file, 'local.domains', 'expected a list of domains');
-  const localDomains = (domains as string[] | undefined) ?? ['localhost', hostname];
-  let aliases: SubmitView['aliases'] = '/etc/aliases';
-  if (typeof raw.aliases === 'string' && raw.aliases !== '') aliases = resolveFrom(file, raw.aliases);
-  else if (raw.aliases && typeof raw.aliases === 'object' && !Array.isArray(raw.aliases)) {
-    for (const [k, v] of Object.entries(raw.aliases as Record<string, unknown>)) {
-      if (typeof v !== 'string' && !(Array.isArray(v) && v.every((t) => typeof t === 'string'))) bad(file, `aliases.${k}`, 'expected a target or a list of targets');
-    }
-    aliases = raw.aliases as Record<string, string | string[]>;
-  } else if (raw.aliases !== undefined) bad(file, 'aliases', 'expected a path or a map of aliases');
-  const users = resolveFrom(file, str('users', raw.users, '/etc/mailroom/users'));
-  const systemUsers = raw.local?.systemUsers === undefined ? true : raw.local.systemUsers === true;
-  return { file, hostname, spool, socket, masquerade, maxMessageSize, localDomains: localDomains.map((d) => d.toLowerCase()), aliases, users, systemUsers };
 }

@@ -1,5 +1,5 @@
 // Everything arriving on argv, stdin, a socket or a drop file is hostile until
-// checked here: envelope addresses (no CR/LF/NUL, no spaces, sane length) and
+// checked here: envelope addresses (the RFC 5321 syntax of message/address.ts) and
 // the qualification of bare names with the local host name (as Postfix's
 // myorigin). Used by sendmail, -bs, the local socket and maildrop pickup alike.
 import { MailroomError } from '../shared/errors.js';

@@ -1,12 +1,13 @@
 // The configuration loader: units, defaults, relative paths, YAML and JSON,
-// MAILROOM_CONFIG, and the light loader sendmail uses (config/submit-view.ts)
-// agreeing with the full one on everything submission needs.
+// MAILROOM_CONFIG, and the cached slice sendmail uses (config/submit-view.ts)
+// agreeing with the full loader on everything submission needs.
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { loadConfig, submitViewOf } from '../../src/config/load.js';
-import { cachePathFor, loadSubmitView, viewFromRaw } from '../../src/config/submit-view.js';
+import { loadConfig, submitViewOf, validateConfig } from '../../src/config/load.js';
+import { cachePathFor, cachedSubmitView, defaultSubmitView } from '../../src/config/submit-view.js';
+import { loadSubmitView } from '../../src/submit/sendmail/load-view.js';
 import { defaultHostname } from '../../src/config/defaults.js';
 import { ConfigError } from '../../src/shared/errors.js';
 import { parseDuration, parseSize } from '../../src/shared/units.js';
@@ -97,7 +98,12 @@ relay:
 `,
   );
   const d = join(sb.dir, 'etc/sub');
-  const c = await loadConfig(f);
+  const c = await loadConfig(f, { checkFiles: false }); // the files it names are not there
+  await assert.rejects(loadConfig(f), (e: unknown) => {
+    assert.ok(e instanceof ConfigError);
+    assert.deepEqual(e.issues.map((i) => i.path), ['tls.cert', 'tls.key', 'dkim[0].privateKeyFile', 'relay.smarthosts[0].auth.passwordFile', 'aliases']);
+    return true;
+  });
   assert.equal(c.spool, join(d, 'spool'));
   assert.equal(c.socket.path, join(sb.dir, 'etc/run/submit.sock'));
   assert.equal(c.aliases, join(d, 'aliases'));
@@ -126,7 +132,7 @@ test('MAILROOM_CONFIG chooses the file when --config is not given', async () => 
     const c = await loadConfig();
     assert.equal(c.hostname, 'from-env.example');
     assert.equal(c.file, f);
-    assert.equal(loadSubmitView().hostname, 'from-env.example');
+    assert.equal((await loadSubmitView(undefined)).hostname, 'from-env.example');
     const other = file('env/other.yaml', 'hostname: explicit.example\n');
     assert.equal((await loadConfig(other)).hostname, 'explicit.example', '--config wins over the variable');
   } finally {
@@ -138,7 +144,7 @@ test('MAILROOM_CONFIG chooses the file when --config is not given', async () => 
   assert.match(r.stdout, /hostname: from-env\.example/);
 });
 
-test('the light submission loader agrees with the full loader', async () => {
+test('the cached submission view agrees with the full loader', async () => {
   const configs: [string, string][] = [
     ['minimal.yaml', 'spool: ./spool\n'],
     ['full.yaml', 'hostname: Web1.Example.COM\nspool: ./var/spool\nsocket: { path: ./run/lmtp.sock, lmtp: true }\nmasquerade: example.com\nmaxMessageSize: 10.5MB\nlocal:\n  domains: [LocalHost, Web1.Example.COM, Other.Example]\nrelay: { mode: mx }\n'],
@@ -150,38 +156,49 @@ test('the light submission loader agrees with the full loader', async () => {
   for (const [name, text] of configs) {
     const f = file(`parity/${name}`, text);
     rmSync(cachePathFor(f), { force: true });
-    // 1. the light parse, with no cache
-    const raw = name.endsWith('.json') ? JSON.parse(text) : (await import('js-yaml')).load(text);
-    const light = viewFromRaw(f, (raw ?? {}) as Record<string, unknown>);
-    const viaFile = loadSubmitView(f);
-    // 2. the full loader (which also writes the cache sendmail then reads)
+    assert.equal(cachedSubmitView(f).view, undefined, `${name}: no cache yet`);
+    const viaMiss = await loadSubmitView(f); // validates fully, writes the cache
     const full = submitViewOf(await loadConfig(f));
-    const cached = loadSubmitView(f);
-    for (const [what, v] of [['light', light], ['loadSubmitView (no cache)', viaFile], ['loadSubmitView (cache)', cached]] as const) {
-      for (const k of ['hostname', 'spool', 'socket', 'masquerade', 'maxMessageSize', 'localDomains'] as const) {
-        assert.deepEqual(v[k], full[k], `${name}: ${what} ${k}`);
-      }
-    }
+    const cached = cachedSubmitView(f).view;
+    assert.ok(cached, `${name}: the cache was written`);
+    assert.deepEqual(viaMiss, full, `${name}: loadSubmitView (miss)`);
+    assert.deepEqual(cached, JSON.parse(JSON.stringify(full)), `${name}: the cache (JSON: no undefined keys)`);
   }
+  assert.deepEqual(defaultSubmitView(), submitViewOf(validateConfig({})), 'the view without a config file is the built-in defaults');
 });
 
 test('the cache is ignored once the config file changes', async () => {
   const f = file('cache/mailroom.yaml', 'hostname: before.example\n');
   await loadConfig(f);
-  assert.equal(loadSubmitView(f).hostname, 'before.example');
+  assert.equal((await loadSubmitView(f)).hostname, 'before.example');
   writeFileSync(f, 'hostname: after.example.org\n'); // another size: the cache no longer matches
-  assert.equal(loadSubmitView(f).hostname, 'after.example.org');
+  assert.equal(cachedSubmitView(f).view, undefined);
+  assert.equal((await loadSubmitView(f)).hostname, 'after.example.org');
 });
 
-test('JavaScript configs (CommonJS and ES module) read the same by both loaders', async () => {
+test('the cache is stale once a file the configuration names is gone, and never written for a bad config', async () => {
+  const aliases = file('gone/aliases', 'postmaster: root\n');
+  const f = file('gone/mailroom.yaml', `hostname: gone.example\naliases: ${aliases}\n`);
+  await loadConfig(f);
+  assert.ok(cachedSubmitView(f).view);
+  rmSync(aliases);
+  assert.equal(cachedSubmitView(f).view, undefined, 'the aliases file it needs is gone');
+  await assert.rejects(loadSubmitView(f), (e: unknown) => e instanceof ConfigError && e.issues[0]?.path === 'aliases');
+  const bad = file('gone/bad.yaml', 'relay: { mode: carrier-pigeon }\n');
+  await assert.rejects(loadConfig(bad), (e: unknown) => e instanceof ConfigError && e.issues[0]?.path === 'relay.mode');
+  await assert.rejects(loadSubmitView(bad), ConfigError);
+  assert.equal(existsSync(cachePathFor(bad)), false);
+});
+
+test('JavaScript configs (CommonJS and ES module) read the same through the cache', async () => {
   const cjs = file('js/mailroom.config.cjs', "module.exports = { hostname: 'cjs.example', spool: './spool', socket: { path: './run/s.sock', lmtp: true }, maxMessageSize: '2MB' };\n");
   const mjs = file('js/mailroom.config.mjs', "export default { hostname: 'esm.example', spool: './spool', masquerade: 'example.org', local: { domains: ['esm.example'] } };\n");
   for (const f of [cjs, mjs]) {
     rmSync(cachePathFor(f), { force: true });
-    const light = loadSubmitView(f); // no cache: the light loader reads the module itself
-    const full = submitViewOf(await loadConfig(f));
-    for (const k of ['hostname', 'spool', 'socket', 'masquerade', 'maxMessageSize', 'localDomains'] as const) assert.deepEqual(light[k], full[k], `${f}: ${k}`);
+    const miss = await loadSubmitView(f);
+    assert.deepEqual(cachedSubmitView(f).view, JSON.parse(JSON.stringify(miss)), `${f}: cached`);
+    assert.deepEqual(miss, submitViewOf(await loadConfig(f)), f);
   }
-  assert.equal(loadSubmitView(cjs).socket.lmtp, true);
-  assert.equal(loadSubmitView(mjs).masquerade, 'example.org');
+  assert.equal((await loadSubmitView(cjs)).socket.lmtp, true);
+  assert.equal((await loadSubmitView(mjs)).masquerade, 'example.org');
 });

@@ -1,7 +1,7 @@
 // The users file: scrypt hashes, the light name reader, the throttle, and the
 // `mailroom user` commands (password from stdin, never argv; mode 0600).
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { checkPassword, hashPassword } from '../../src/users/hash.js';
@@ -15,6 +15,7 @@ let users: string;
 before(() => {
   sb = sandbox();
   users = join(sb.dir, 'etc/users');
+  mkdirSync(join(sb.dir, 'etc')); // a users path in a missing directory is a configuration error
   writeFileSync(sb.config, `\nusers: ${users}\n`, { flag: 'a' });
 });
 after(() => sb.cleanup());

@@ -4,7 +4,8 @@
 // missing, Bcc and Resent-Bcc removed (Postfix does the same).
 import type { SubmitView } from '../../config/submit-view.js';
 import { MailroomError } from '../../shared/errors.js';
-import { addressesInHeader, hasNonAscii } from '../../message/address.js';
+import { hasNonAscii } from '../../message/address.js';
+import { addressesInHeader } from '../../message/address-list.js';
 import { fieldValue, findFields, hasField, rfc5322Date, type HeaderField } from '../../message/headers.js';
 import { foldClauses, foldField, formatMailbox } from '../../message/header-encode.js';
 import { MAX_LINE, parseMessage, serializeMessage } from '../../message/normalize.js';
@@ -48,7 +49,7 @@ const dataError = (msg: string) => new MailroomError('BAD_MESSAGE', 'data', msg)
 function recipientHeaders(fields: HeaderField[]): string[] {
   const resent = fields.some((f) => /^resent-(to|cc|bcc)$/i.test(f.name));
   const names = resent ? ['Resent-To', 'Resent-Cc', 'Resent-Bcc'] : ['To', 'Cc', 'Bcc'];
-  return names.flatMap((n) => findFields(fields, n).flatMap((f) => addressesInHeader(fieldValue(f))));
+  return names.flatMap((n) => findFields(fields, n).flatMap((f) => addressesInHeader(f.name, fieldValue(f))));
 }
 
 function checkHeaderText(what: string, v: string): void {

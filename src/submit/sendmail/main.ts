@@ -3,7 +3,6 @@
 // only what it needs; other modes are loaded on demand. Every failure ends as
 // one line on stderr and a sysexits code (SPEC §2).
 import { basename } from 'node:path';
-import { loadSubmitView } from '../../config/submit-view.js';
 import { MailroomError } from '../../shared/errors.js';
 import { exitCodeFor } from '../../shared/exit-codes.js';
 import { newQueueId } from '../../spool/queue-id.js';
@@ -12,11 +11,12 @@ import { composeSubmission } from './compose.js';
 import { dropMessage } from './drop.js';
 import { parseFlags, type SendmailOptions } from './flags.js';
 import { currentIdentity, gecosName } from './identity.js';
+import { loadSubmitView } from './load-view.js';
 import { readStdin } from './read-input.js';
 import { cleanSender } from '../sanitize.js';
 
 async function deliver(o: SendmailOptions): Promise<number> {
-  const view = loadSubmitView(o.config);
+  const view = await loadSubmitView(o.config);
   // Refuse header injection through arguments before reading the message, and
   // whether or not a From header will be generated (SPEC §2).
   if (o.fullName !== undefined && /[\r\n\0]/.test(o.fullName)) {

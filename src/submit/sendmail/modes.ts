@@ -1,7 +1,6 @@
 // sendmail's other modes, loaded on demand so the delivery path stays light:
 // -bp (mailq), -bi (newaliases), -bv (verify routing), -q (run the queue).
 import { loadConfig } from '../../config/load.js';
-import { loadSubmitView } from '../../config/submit-view.js';
 import { formatQueue, readQueue } from '../../admin/queue-list.js';
 import { describeRelayRoute } from '../../route/classify.js';
 import { controlSocketPath, sendControl } from '../../shared/control.js';
@@ -9,9 +8,10 @@ import { MailroomError } from '../../shared/errors.js';
 import { spoolPaths } from '../../spool/paths.js';
 import { cleanRecipient } from '../sanitize.js';
 import type { SendmailOptions } from './flags.js';
+import { loadSubmitView } from './load-view.js';
 
 export async function printQueue(o: SendmailOptions): Promise<number> {
-  const view = loadSubmitView(o.config);
+  const view = await loadSubmitView(o.config);
   let entries;
   try {
     ({ entries } = await readQueue(spoolPaths(view.spool)));
@@ -74,7 +74,7 @@ export async function verifyRecipients(o: SendmailOptions): Promise<number> {
 }
 
 export async function runQueue(o: SendmailOptions): Promise<number> {
-  const view = loadSubmitView(o.config);
+  const view = await loadSubmitView(o.config);
   const cmd = o.queueId ? `flush I ${o.queueId}` : o.queueSite ? `flush R ${o.queueSite}` : 'flush';
   const answer = await sendControl(controlSocketPath(view.socket.path), cmd, true);
   if (answer === undefined) throw new MailroomError('DAEMON_DOWN', 'unavailable', 'cannot flush the queue: the mailroom daemon is not running');

@@ -2,7 +2,7 @@
 // as Symfony Mailer and Laravel expect; each accepted message goes through the
 // same composition and maildrop path as `sendmail` itself. Extensions:
 // PIPELINING, SIZE, 8BITMIME, SMTPUTF8, DSN (RFC 3461), ENHANCEDSTATUSCODES.
-import { loadSubmitView, type SubmitView } from '../../config/submit-view.js';
+import type { SubmitView } from '../../config/submit-view.js';
 import { isMailroomError } from '../../shared/errors.js';
 import { formatReply, replyFor } from '../../shared/replies.js';
 import { newQueueId } from '../../spool/queue-id.js';
@@ -11,6 +11,7 @@ import { composeSubmission } from './compose.js';
 import { dropMessage } from './drop.js';
 import { parseNotify, type SendmailOptions } from './flags.js';
 import { currentIdentity, gecosName, type Identity } from './identity.js';
+import { loadSubmitView } from './load-view.js';
 import { cleanRecipient, cleanSender, type Qualify } from '../sanitize.js';
 import { unknownLocalRecipient } from '../../route/known-local.js';
 
@@ -185,8 +186,9 @@ class StdioSession {
     let address: string;
     try {
       address = cleanRecipient(p.path, this.qualify());
-    } catch {
-      return this.reply('501 5.1.3 Bad recipient address syntax');
+    } catch (err) {
+      // 553: the mailbox name is not allowed (RFC 5321 §4.2.3); the reason names the address.
+      return this.reply(`553 5.1.3 ${(err as Error).message}`);
     }
     // SPEC §4: an unknown local name is refused now, per recipient, not at the end of DATA.
     if (unknownLocalRecipient(this.view, [address]) !== undefined) return this.reply(`550 5.1.1 <${address}>: Recipient address rejected: no such local user`);
@@ -236,7 +238,7 @@ class StdioSession {
 }
 
 export async function runSmtpOnStdio(o: SendmailOptions): Promise<number> {
-  const view = loadSubmitView(o.config);
+  const view = await loadSubmitView(o.config);
   const session = new StdioSession(view, currentIdentity());
   session.reply(`220 ${view.hostname} ESMTP mailroom`);
   session.flush();

@@ -17,6 +17,8 @@ import { newQueueId } from '../../spool/queue-id.js';
 import { composeSubmission } from '../sendmail/compose.js';
 import { allowImmediateGreeting } from './greeting.js';
 import { boundCommandLines } from './line-limit.js';
+import { explainRcptSyntax } from './rcpt-syntax.js';
+import { addressProblem } from '../../message/address.js';
 import { isKnownLocalName, localNameOf } from '../../route/known-local.js';
 
 export interface SocketServer {
@@ -67,8 +69,9 @@ export async function startSocketServer(config: Config, publisher: Publisher, lo
   const lmtp = config.socket.lmtp;
   let sid = 0;
   allowImmediateGreeting();
+  explainRcptSyntax();
   const server = new SMTPServer({
-    ...({ noGreetingDelay: true } as object),
+    ...({ noGreetingDelay: true, explainRcptSyntax: true } as object),
     ...boundCommandLines(),
     lmtp,
     name: config.hostname,
@@ -93,7 +96,9 @@ export async function startSocketServer(config: Config, publisher: Publisher, lo
       cb();
     },
     onRcptTo(address, _session, cb) {
-      if (address.address === '' || /[\r\n\0\s]/.test(address.address)) return cb(Object.assign(new Error('5.1.3 Bad recipient address syntax'), { responseCode: 553 }));
+      // The same check as sendmail's (rcpt-syntax.ts answers what smtp-server cannot parse at all).
+      const why = address.address === '' ? 'empty address' : addressProblem(address.address);
+      if (why) return cb(Object.assign(new Error(`5.1.3 bad recipient: ${why}`), { responseCode: 553 }));
       // SPEC §4: an unknown local recipient is refused at RCPT TO (550 5.1.1), not bounced later.
       const name = localNameOf(view, address.address.includes('@') ? address.address : `${address.address}@${config.hostname}`);
       if (name !== undefined && !isKnownLocalName(view, name)) return cb(smtpError(new MailroomError('NO_SUCH_USER', 'nouser', `<${address.address}>: Recipient address rejected: User unknown in local recipient table`)));
