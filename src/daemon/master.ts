@@ -11,7 +11,7 @@ import { createPrivilegedWriter, type DaemonAccount } from '../local/privileged.
 import type { LocalWrite } from '../local/writer.js';
 import type { Logger } from '../shared/log.js';
 import { notifyReady } from './notify.js';
-import { bindListener, giveSpoolTo, privilegedAddresses } from './privileges.js';
+import { bindListener, checkSecrets, giveSpoolTo, privilegedAddresses } from './privileges.js';
 
 /** What the two processes say to each other (IPC, structured clone). */
 export type MasterMessage = { type: 'listener'; where: string } | { type: 'go' } | { type: 'written'; seq: number; outcome: unknown };
@@ -19,6 +19,7 @@ export type WorkerMessage = { type: 'started' } | { type: 'write'; seq: number; 
 
 export async function runMaster(config: Config, account: DaemonAccount, argv: string[], log: Logger): Promise<number> {
   await giveSpoolTo(config, account);
+  checkSecrets(config, account, log);
   const writer = await createPrivilegedWriter(config, account, log);
   const bound: [string, Server][] = [];
   for (const where of privilegedAddresses(config)) bound.push([where, await bindListener(where)]);

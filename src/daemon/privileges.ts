@@ -2,10 +2,12 @@
 // runs as (the `user` key), the spool and run directories given to it, and the
 // ports below 1024 bound before the daemon gives up root. Nothing here reads
 // network input.
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { dirname, join } from 'node:path';
+import { requiredPaths } from '../config/files.js';
 import type { Config } from '../config/load.js';
+import type { Logger } from '../shared/log.js';
 import type { DaemonAccount } from '../local/privileged.js';
 import { systemAccount } from '../route/passwd.js';
 import { controlSocketPath } from '../shared/control.js';
@@ -78,4 +80,27 @@ export function bindListener(where: string): Promise<Server> {
     server.once('error', reject);
     server.listen(Number(m[2]), m[1], () => resolve(server));
   });
+}
+
+const SECRET_KEY = /(^tls\.key|privateKeyFile|passwordFile|clientSecretFile|refreshTokenFile)$/;
+
+/**
+ * Secrets (TLS key, DKIM keys, smart-host passwords and tokens) belong to the
+ * daemon's account alone: says so in the log when one cannot be read by it,
+ * or can be read by every user. Changes nothing: they are the operator's files.
+ */
+export function checkSecrets(config: Config, a: DaemonAccount, log: Logger): void {
+  for (const { key, path } of requiredPaths(config, { aliases: false, users: false })) {
+    if (!SECRET_KEY.test(key)) continue;
+    let st;
+    try {
+      st = statSync(path);
+    } catch {
+      continue; // config check reports missing files
+    }
+    const bits = st.uid === a.uid ? 0o400 : st.gid === a.gid ? 0o040 : 0o004;
+    const fix = `chown ${a.name} ${path} && chmod 0600 ${path}`;
+    if ((st.mode & bits) === 0) log.warn('the daemon cannot read a secret', { key, file: path, fix });
+    else if (st.mode & 0o004) log.warn('a secret is readable by every user', { key, file: path, fix });
+  }
 }

@@ -5,7 +5,7 @@
 // nobody but the owner and the daemon can read it.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -54,9 +54,11 @@ before(async () => {
   pop3Port = await freeLowPort();
   sb = sandboxWith(
     (dir) =>
-      `user: ${DAEMON_USER}\nusers: ${dir}/users\nlocal:\n  mailboxes: ${dir}/mail\naliases:\n  postmaster: root\npop3:\n  listen: 127.0.0.1:${pop3Port}\n  tls: none\nrelay:\n  mode: hold\n`,
+      `user: ${DAEMON_USER}\nusers: ${dir}/users\nlocal:\n  mailboxes: ${dir}/mail\naliases:\n  postmaster: root\npop3:\n  listen: 127.0.0.1:${pop3Port}\n  tls: none\nrelay:\n  mode: hold\n  smarthosts:\n    - { host: 127.0.0.1, port: 2, auth: { user: relay, passwordFile: ${dir}/secret } }\n`,
     { worldReadable: true, prefix: 'mailroom-privsep-' },
   );
+  // A smart-host password left root's alone: the daemon's account cannot read it, and says so.
+  writeFileSync(join(sb.dir, 'secret'), 'hunter2\n', { mode: 0o600 });
   // A POP3 account, added by root before the daemon starts: the daemon takes the file over.
   const add = await run(join(BIN, 'mailroom'), ['user', 'add', 'bob', '--config', sb.config], 'a-long-password\n');
   assert.equal(add.code, 0, add.stderr);
@@ -77,6 +79,8 @@ test('the daemon process runs as the configured user; root keeps only the delive
   assert.equal(uidOf(daemon.proc.pid!), 0, 'the root process stays root');
   for (const p of ['spool', 'spool/incoming', 'spool/maildrop', 'run', 'run/submit.sock', 'users']) assert.equal(statSync(join(sb.dir, p)).uid, daemonUid, p);
   assert.equal(statSync(join(sb.dir, 'users')).mode & 0o777, 0o600, 'the users file is the daemon user\'s alone');
+  assert.match(daemon.log(), /warn: the daemon cannot read a secret key=relay\.smarthosts\[0\]\.auth\.passwordFile .*fix="chown mailroom-t /);
+  assert.doesNotMatch(daemon.log(), /hunter2/);
 });
 
 test('a cron-style submission by an unprivileged user reaches its Maildir, written as that user', { skip }, async () => {
