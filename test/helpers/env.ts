@@ -136,6 +136,7 @@ export async function sendmail(sb: Sandbox, args: string[], input: string | Buff
     return await run(join(BIN, 'sendmail'), args, input, { ...opts, env });
   } finally {
     await daemon.stop();
+    stashCommitted(sb);
   }
 }
 
@@ -272,6 +273,7 @@ export async function smtpDialog(path: string, commands: (string | Buffer)[]): P
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { parseDrop, type DropEnvelope } from '../../src/spool/maildrop.js';
 import type { DsnNotify } from '../../src/spool/envelope.js';
+import { decodeRecords, JOURNAL_START } from '../../src/spool/journal-format.js';
 
 export interface DropFile {
   id: string;
@@ -281,6 +283,35 @@ export interface DropFile {
   env: DropEnvelope;
   /** The message as stored (CRLF). */
   content: Buffer;
+}
+
+/**
+ * What the front end's daemon committed, as committed: its commit journal's
+ * records (the envelope and the message the daemon stored), read once it has
+ * stopped. The queue itself may already show the queue manager's work
+ * (aliases expanded, recipients deduplicated), which is not sendmail's.
+ */
+const committed = new Map<string, Map<string, DropFile>>();
+function stashCommitted(sb: Sandbox): void {
+  let b: Buffer;
+  try {
+    b = readFileSync(join(sb.spool, 'journal'));
+  } catch {
+    return;
+  }
+  if (b.length < JOURNAL_START + 16) return;
+  const mine = committed.get(sb.dir) ?? new Map<string, DropFile>();
+  committed.set(sb.dir, mine);
+  for (const rec of decodeRecords(b, Number(b.readBigUInt64LE(JOURNAL_START + 8)))) {
+    const m = /^(?:incoming|hold)\/(\w+)\.env$/.exec(rec.name);
+    if (m && rec.envelope.length) mine.set(m[1]!, dropOf(m[1]!, JSON.parse(rec.envelope.toString('utf8')), Buffer.from(rec.data), join(sb.spool, 'data', `${m[1]}.eml`)));
+  }
+}
+
+function dropOf(id: string, e: any, content: Buffer, path: string): DropFile {
+  const recipients = e.recipients.map((r: { address: string; notify?: DsnNotify[]; orcpt?: string }) => ({ address: r.address, ...(r.notify ? { notify: r.notify } : {}), ...(r.orcpt ? { orcpt: r.orcpt } : {}) }));
+  const env: DropEnvelope = { v: 1, sender: e.sender, recipients, dsn: e.dsn, body: e.body, smtputf8: e.smtputf8, uid: e.uid, user: e.user, createdAt: e.createdAt };
+  return { id, path, uid: e.uid, env, content };
 }
 
 /**
@@ -299,15 +330,13 @@ export function readDrops(sb: Sandbox): DropFile[] {
           const { env, content } = parseDrop(readFileSync(path));
           return { id, path, uid: statSync(path).uid, env, content };
         });
-  // maildrop/ first, then the queue: pickup publishes before it removes the drop file.
+  // maildrop/ first, then what the daemon committed, then the queue (pickup
+  // publishes before it removes the drop file).
   if (autoDaemons.has(sb.dir)) {
+    for (const [id, d] of committed.get(sb.dir) ?? []) if (!drops.some((x) => x.id === id)) drops.push(d);
     for (const id of queuedIds(sb)) {
-      const q = readQueued(sb, id);
-      if (!q || drops.some((d) => d.id === id)) continue;
-      const e = q.env;
-      const recipients = e.recipients.map((r: { address: string; notify?: DsnNotify[]; orcpt?: string }) => ({ address: r.address, ...(r.notify ? { notify: r.notify } : {}), ...(r.orcpt ? { orcpt: r.orcpt } : {}) }));
-      const env: DropEnvelope = { v: 1, sender: e.sender, recipients, dsn: e.dsn, body: e.body, smtputf8: e.smtputf8, uid: e.uid, user: e.user, createdAt: e.createdAt };
-      drops.push({ id, path: join(sb.spool, 'data', `${id}.eml`), uid: e.uid, env, content: q.eml });
+      const q = drops.some((d) => d.id === id) ? undefined : readQueued(sb, id);
+      if (q) drops.push(dropOf(id, q.env, q.eml, join(sb.spool, 'data', `${id}.eml`)));
     }
   }
   return drops.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

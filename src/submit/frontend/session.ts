@@ -67,8 +67,10 @@ export class FrontendSession {
         if (this.over()) return;
       }
     } catch (err) {
-      if (!(err instanceof ProtocolError)) throw err;
-      this.ctx.log.warn('sendmail front end: protocol error', { uid: this.identity.uid, reason: err.message });
+      // A protocol error, or a bug: this connection ends (the client falls
+      // back unless it sent 'C'), the daemon goes on.
+      if (err instanceof ProtocolError) this.ctx.log.warn('sendmail front end: protocol error', { uid: this.identity.uid, reason: err.message });
+      else this.ctx.log.error('sendmail front end: session failed', { uid: this.identity.uid, error: (err as Error)?.message ?? String(err) });
       this.state = 'done';
       this.sock.destroy();
     }
