@@ -92,7 +92,7 @@ async function main(): Promise<void> {
           process.stdout.write(`startup: ${runs} runs each of sendmail and node -e 0, interleaved ...\n`);
           startup = await measureStartup(box, runs, 120_000);
           const d = describeStartup(startup);
-          process.stdout.write(`  sendmail (Node path) ${ms(d.sendmail)}, front end ${d.frontend === undefined ? 'not built' : ms(d.frontend)}, node -e 0 ${ms(d.node)}, ${d.ratio.toFixed(2)}×\n`);
+          process.stdout.write(`  sendmail (Node path) ${ms(d.sendmail)}, front end ${d.frontend === undefined ? 'not built' : `${ms(d.frontend)} (directly ${ms(d.frontendDirect!)})`}, node -e 0 ${ms(d.node)}, /bin/true ${ms(d.spawn)}, ${d.ratio.toFixed(2)}×\n`);
         }
         if (only.has('seq')) {
           await settle();
@@ -192,7 +192,11 @@ async function main(): Promise<void> {
     rows.push({ what: `\`node -e 0\` (median of ${startup.runs})`, result: ms(s.node), target: '' });
     rows.push({ what: `sendmail cold start, the Node path, \`-i rcpt < msg\` (median of ${startup.runs})`, result: ms(s.sendmail), target: '' });
     rows.push({ what: 'sendmail (Node path) / `node -e 0`', result: `${s.ratio.toFixed(2)}× (pairs IQR ${s.spread})`, target: '≤ 1.30×' });
-    if (s.frontend !== undefined) rows.push({ what: `sendmail cold start, the compiled front end to the running daemon, exit once stored (median of ${startup.runs})`, result: ms(s.frontend), target: '≤ 15 ms' });
+    if (s.frontend !== undefined) {
+      rows.push({ what: `sendmail cold start, the compiled front end through \`bin/sendmail\` to the running daemon, exit once stored (median of ${startup.runs})`, result: ms(s.frontend), target: '≤ 15 ms' });
+      rows.push({ what: `the same, the front end's binary run directly (as when /usr/sbin/sendmail links to it)`, result: ms(s.frontendDirect!), target: '≤ 15 ms' });
+      rows.push({ what: `spawning \`/bin/true\` from the bench (included in every row above)`, result: ms(s.spawn), target: '' });
+    }
     else notes.push('The compiled sendmail front end is not built (no C compiler at install): its rows are missing.');
   }
   if (seq) {

@@ -13,8 +13,12 @@ export interface StartupResult {
   runs: number;
   node: number[];
   sendmail: number[];
-  /** The compiled front end; empty when it is not built. */
+  /** The compiled front end through bin/sendmail (its /bin/sh wrapper); empty when it is not built. */
   frontend: number[];
+  /** The compiled front end run directly (as when /usr/sbin/sendmail links to it). */
+  frontendDirect: number[];
+  /** `/bin/true`: what spawning a process from this bench costs by itself. */
+  spawn: number[];
 }
 
 export const FRONTEND = join(ROOT, 'native/sendmail/build/mailroom-sendmail');
@@ -56,11 +60,17 @@ export async function measureStartup(box: BenchBox, runs: number, budgetMs: numb
   await timeProcess(nodePath, smArgs, msg);
   await timeProcess(process.execPath, ['-e', '0'], msg);
   if (fe) await timeProcess(join(BIN, 'sendmail'), feArgs, msg, 20_000, feEnv);
-  const out: StartupResult = { runs: 0, node: [], sendmail: [], frontend: [] };
+  const out: StartupResult = { runs: 0, node: [], sendmail: [], frontend: [], frontendDirect: [], spawn: [] };
   const steps: (() => Promise<void>)[] = [
     async () => void out.node.push(await timeProcess(process.execPath, ['-e', '0'], msg)),
     async () => void out.sendmail.push(await timeProcess(nodePath, smArgs, msg)),
-    ...(fe ? [async () => void out.frontend.push(await timeProcess(join(BIN, 'sendmail'), feArgs, msg, 20_000, feEnv))] : []),
+    async () => void out.spawn.push(await timeProcess('/bin/true', [], msg)),
+    ...(fe
+      ? [
+          async () => void out.frontend.push(await timeProcess(join(BIN, 'sendmail'), feArgs, msg, 20_000, feEnv)),
+          async () => void out.frontendDirect.push(await timeProcess(FRONTEND, feArgs, msg, 20_000, feEnv)),
+        ]
+      : []),
   ];
   const until = performance.now() + budgetMs;
   for (let i = 0; i < runs && performance.now() < until; i++) {
@@ -71,11 +81,13 @@ export async function measureStartup(box: BenchBox, runs: number, budgetMs: numb
   return out;
 }
 
-export function describeStartup(r: StartupResult): { node: number; sendmail: number; frontend: number | undefined; ratio: number; spread: string } {
+export function describeStartup(r: StartupResult): { node: number; sendmail: number; frontend: number | undefined; frontendDirect: number | undefined; spawn: number; ratio: number; spread: string } {
   const node = median(r.node);
   const sendmail = median(r.sendmail);
   const frontend = r.frontend.length ? median(r.frontend) : undefined;
+  const frontendDirect = r.frontendDirect.length ? median(r.frontendDirect) : undefined;
+  const spawn = median(r.spawn);
   // The ratio of medians; the per-pair ratio's interquartile range shows the noise.
   const pairs = r.node.map((n, i) => r.sendmail[i]! / n);
-  return { node, sendmail, frontend, ratio: sendmail / node, spread: `${percentile(pairs, 25).toFixed(2)}–${percentile(pairs, 75).toFixed(2)}` };
+  return { node, sendmail, frontend, frontendDirect, spawn, ratio: sendmail / node, spread: `${percentile(pairs, 25).toFixed(2)}–${percentile(pairs, 75).toFixed(2)}` };
 }

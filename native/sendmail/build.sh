@@ -9,5 +9,8 @@ mkdir -p build
 def=
 if [ -n "${MAILROOM_FRONTEND_SOCKET:-}" ]; then def="-DMAILROOM_FRONTEND_SOCKET=\"$MAILROOM_FRONTEND_SOCKET\""; fi
 # Built under a temporary name and renamed: a half-written binary is never run.
-${CC:-cc} -O2 -Wall -Wextra $def -o build/mailroom-sendmail.tmp sendmail.c
+# Linked statically where the C library allows it: no dynamic loader to run
+# (about 1 ms of each submission); dynamically otherwise.
+${CC:-cc} -O2 -Wall -Wextra -static $def -o build/mailroom-sendmail.tmp sendmail.c 2>/dev/null ||
+  ${CC:-cc} -O2 -Wall -Wextra $def -o build/mailroom-sendmail.tmp sendmail.c
 mv build/mailroom-sendmail.tmp build/mailroom-sendmail
