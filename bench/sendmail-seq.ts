@@ -1,11 +1,13 @@
 // Sequential sendmail: one process per message, one after the other, with the
 // daemon running; the clock stops when every message is in the queue proper
 // (picked up from maildrop/ and published), not when the last process exits.
+// Either the Node path (bin/sendmail-node) or the compiled front end, which
+// exits once the daemon has stored the message.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, smallMessage, type BenchBox } from './sandbox.js';
 import { since, sleep } from './stats.js';
-import { timeProcess } from './startup.js';
+import { frontendEnv, timeProcess } from './startup.js';
 
 export interface SeqResult {
   sent: number;
@@ -14,16 +16,17 @@ export interface SeqResult {
   capped: boolean;
 }
 
-export async function measureSequentialSendmail(box: BenchBox, n: number, budgetMs: number): Promise<SeqResult> {
+export async function measureSequentialSendmail(box: BenchBox, n: number, budgetMs: number, how: 'node' | 'frontend' = 'node'): Promise<SeqResult> {
   const msg = join(box.dir, 'seq-message.txt');
   writeFileSync(msg, smallMessage(1));
   const before = box.queued();
-  const sendmail = join(BIN, 'sendmail');
-  const args = ['-C', box.config, '-i', 'ops@example.net'];
+  const sendmail = join(BIN, how === 'node' ? 'sendmail-node' : 'sendmail');
+  const args = how === 'node' ? ['-C', box.config, '-i', 'ops@example.net'] : ['-i', 'ops@example.net'];
+  const env = how === 'node' ? undefined : frontendEnv(box);
   const t0 = performance.now();
   let sent = 0;
   while (sent < n && since(t0) < budgetMs) {
-    await timeProcess(sendmail, args, msg);
+    await timeProcess(sendmail, args, msg, 20_000, env);
     sent++;
   }
   // Wait (30 s at most) for the daemon to publish what was dropped.

@@ -22,12 +22,19 @@
 //     batch whatever arrives, with the spool's commit journal (committer.c,
 //     journal.h).
 //
+//   getpeercred(fd) -> { pid, uid, gid }
+//     who is at the other end of a connected Unix socket, from the kernel
+//     (SO_PEERCRED): the sendmail front end's caller, never what it claims.
+//     Node has no binding for it. Throws with the errno on failure.
+//
 // syncfs and commit run on the libuv thread pool. Doing the writes off the
 // main thread keeps a busy daemon's event loop free for its SMTP sessions.
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdio.h>
 #include <node_api.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "committer.h"
@@ -149,6 +156,35 @@ static napi_value js_commit(napi_env env, napi_callback_info info) {
   return start(env, r);
 }
 
+static napi_value js_getpeercred(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t fd = -1;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
+    napi_throw_type_error(env, NULL, "getpeercred(fd): a socket descriptor");
+    return NULL;
+  }
+  struct ucred cred;
+  socklen_t len = sizeof cred;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || len != sizeof cred) {
+    int e = errno ? errno : EINVAL;
+    char code[16];
+    snprintf(code, sizeof code, "%d", e);
+    napi_throw_error(env, code, "getpeercred: getsockopt(SO_PEERCRED) failed");
+    return NULL;
+  }
+  napi_value out, v;
+  napi_create_object(env, &out);
+  napi_create_int32(env, (int32_t)cred.pid, &v);
+  napi_set_named_property(env, out, "pid", v);
+  napi_create_uint32(env, (uint32_t)cred.uid, &v);
+  napi_set_named_property(env, out, "uid", v);
+  napi_create_uint32(env, (uint32_t)cred.gid, &v);
+  napi_set_named_property(env, out, "gid", v);
+  return out;
+}
+
 NAPI_MODULE_INIT() {
   napi_value fn;
   journal_init();
@@ -158,5 +194,7 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "commit", fn);
   napi_create_function(env, "openCommitter", NAPI_AUTO_LENGTH, js_open_committer, NULL, &fn);
   napi_set_named_property(env, exports, "openCommitter", fn);
+  napi_create_function(env, "getpeercred", NAPI_AUTO_LENGTH, js_getpeercred, NULL, &fn);
+  napi_set_named_property(env, exports, "getpeercred", fn);
   return exports;
 }

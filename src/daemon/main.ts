@@ -16,6 +16,7 @@ import { openJournal } from '../spool/journal.js';
 import { loadSpoolNative } from '../spool/syncfs.js';
 import { pop3OptionsFrom, startPop3Server } from '../pop3/server.js';
 import { startSocketServer } from '../submit/socket/server.js';
+import { startFrontendServer } from '../submit/frontend/server.js';
 import { startControl } from './control.js';
 import { listenPickupFifo } from './pickup-fifo.js';
 import { lockSpool } from './pid-lock.js';
@@ -122,6 +123,8 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
   pickup = startPickup(paths, publisher, log, { maxMessageSize: config.maxMessageSize });
   const fifo = await listenPickupFifo(pickupFifoPath(config.socket.path), () => pickup?.kick(), log);
   const socket = await startSocketServer(config, publisher, log);
+  // The compiled sendmail front end's socket (submit/frontend/): needs the addon's getpeercred.
+  const frontend = await startFrontendServer(config, publisher, log, loadSpoolNative());
   const pop3Options = pop3OptionsFrom(config, log);
   const pop3 = pop3Options ? await startPop3Server(pop3Options) : undefined;
   const metrics = config.metrics ? await startMetrics(config.metrics.listen, { status: () => stats.snapshot(), paths }, log) : undefined;
@@ -131,11 +134,13 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
       // New submissions are refused first (the listener closes at once);
       // sessions already open may finish their transaction (closeTimeout).
       const submissionsDone = socket.close();
+      const frontendDone = frontend?.close();
       await control.close();
       await fifo?.close();
       await pop3?.close();
       await metrics?.close();
       await submissionsDone;
+      await frontendDone;
       await pickup?.close();
       await publisher.idle();
       await runner?.close();

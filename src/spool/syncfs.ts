@@ -26,6 +26,8 @@ export interface SpoolNative {
    * or without a journal one syncfs.
    */
   openCommitter(fd: number, journal?: JournalHandle): NativeCommitter;
+  /** The uid, gid and pid at the other end of a connected Unix socket (SO_PEERCRED); absent in an older build. */
+  getpeercred?(fd: number): { pid: number; uid: number; gid: number };
 }
 
 export interface NativeCommitter {

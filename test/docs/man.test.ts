@@ -10,7 +10,7 @@ import { after, test } from 'node:test';
 import { readConfigFile, validateConfig } from '../../src/config/load.js';
 import { BIN, ROOT, run } from '../helpers/env.js';
 
-const PAGES = ['sendmail.8', 'mailroom.8', 'mailroom.yaml.5', 'mailroom-spool.5'];
+const PAGES = ['sendmail.8', 'mailroom.8', 'mailroom.yaml.5', 'mailroom-spool.5', 'mailroom-frontend.5'];
 const tmp = mkdtempSync(join(tmpdir(), 'mailroom-docs-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 

@@ -2,7 +2,7 @@
 // and sockets; the real bin/ commands run as child processes; the real daemon.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -22,8 +22,11 @@ export interface Sandbox {
 }
 
 /** A temp dir with a config (YAML) whose spool and sockets live inside it. */
-export function sandbox(extraYaml = '', opts: { worldReadable?: boolean } = {}): Sandbox {
-  return sandboxWith(() => `relay:\n  mode: hold\n${extraYaml}`, { ...opts, prefix: 'mailroom-test-' });
+export function sandbox(extraYaml = '', opts: { worldReadable?: boolean; ownDaemon?: boolean } = {}): Sandbox {
+  const sb = sandboxWith(() => `relay:\n  mode: hold\n${extraYaml}`, { ...opts, prefix: 'mailroom-test-' });
+  // The test starts (or on purpose does not start) the daemon itself.
+  if (opts.ownDaemon) daemonOwners.add(sb.dir);
+  return sb;
 }
 
 /**
@@ -41,7 +44,9 @@ export function sandboxWith(yaml: (dir: string) => string, opts: { worldReadable
     spool: join(dir, 'spool'),
     socket: join(dir, 'run/submit.sock'),
     control: join(dir, 'run/control.sock'),
-    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    cleanup: () => {
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 
@@ -76,9 +81,63 @@ export function run(cmd: string, args: string[], input: string | Buffer = '', op
   });
 }
 
-/** bin/sendmail with -C pointing at the sandbox config. */
-export function sendmail(sb: Sandbox, args: string[], input: string | Buffer = '', opts: Parameters<typeof run>[3] = {}): Promise<RunResult> {
-  return run(join(BIN, 'sendmail'), ['-C', sb.config, ...args], input, opts);
+/**
+ * Which way sendmail() submits (MAILROOM_TEST_SENDMAIL): "node" (the default)
+ * gives -C, which the compiled front end hands to the Node implementation;
+ * "frontend" names the sandbox by MAILROOM_CONFIG and the front-end socket by
+ * MAILROOM_SENDMAIL_SOCKET, and starts a daemon for a sandbox that has none
+ * (unless it was made with ownDaemon), so plain submissions go through the
+ * daemon; "down" does the same without any daemon (the front end falls back).
+ * The sendmail tests pass in all three (test/frontend/sendmail-set.test.ts).
+ */
+export const SENDMAIL_PATH = (process.env.MAILROOM_TEST_SENDMAIL ?? 'node') as 'node' | 'frontend' | 'down' | 'nobuild';
+
+let nobuildBin: string | undefined;
+/**
+ * "nobuild": bin/ as installed where no C compiler was found (no front end
+ * built): a copy of bin/ beside links to dist/ and node_modules/, made once.
+ */
+function sendmailBin(): string {
+  if (SENDMAIL_PATH !== 'nobuild') return BIN;
+  if (!nobuildBin) {
+    const root = mkdtempSync(join(tmpdir(), 'mailroom-nobuild-'));
+    mkdirSync(join(root, 'bin'));
+    for (const f of readdirSync(BIN)) copyFileSync(join(BIN, f), join(root, 'bin', f));
+    symlinkSync(join(ROOT, 'dist'), join(root, 'dist'));
+    symlinkSync(join(ROOT, 'node_modules'), join(root, 'node_modules'));
+    process.on('exit', () => rmSync(root, { recursive: true, force: true }));
+    nobuildBin = join(root, 'bin');
+  }
+  return nobuildBin;
+}
+
+/** Sandboxes that this file gave a daemon for the front end (not the test's own). */
+const autoDaemons = new Set<string>();
+/** Sandboxes that have had a daemon, or whose test runs its own. */
+const daemonOwners = new Set<string>();
+
+/** bin/sendmail with -C pointing at the sandbox config (or its environment: SENDMAIL_PATH). */
+export async function sendmail(sb: Sandbox, args: string[], input: string | Buffer = '', opts: Parameters<typeof run>[3] = {}): Promise<RunResult> {
+  if (SENDMAIL_PATH === 'node' || SENDMAIL_PATH === 'nobuild') return run(join(sendmailBin(), 'sendmail'), ['-C', sb.config, ...args], input, opts);
+  const env = { MAILROOM_CONFIG: sb.config, MAILROOM_SENDMAIL_SOCKET: join(sb.dir, 'run/sendmail.sock'), ...opts.env };
+  if (SENDMAIL_PATH === 'down' || daemonOwners.has(sb.dir)) return run(join(BIN, 'sendmail'), args, input, { ...opts, env });
+  // A daemon for this one submission (what it stores stays on disk when it
+  // stops): dozens of sandboxes must not each keep one running.
+  if (!autoDaemons.has(sb.dir)) {
+    autoDaemons.add(sb.dir);
+    // What it stores must stay in the queue for readDrops(): local mail is
+    // deferred (an LMTP server that is not there), never delivered away.
+    const text = readFileSync(sb.config, 'utf8');
+    if (!/^local:/m.test(text)) writeFileSync(sb.config, `${text}local:\n  lmtp: unix:${sb.dir}/no-lmtp.sock\n`);
+  }
+  const daemon = await startDaemon(sb);
+  daemonOwners.delete(sb.dir);
+  try {
+    return await run(join(BIN, 'sendmail'), args, input, { ...opts, env });
+  } finally {
+    await daemon.stop();
+    stashCommitted(sb);
+  }
 }
 
 /** bin/mailroom with --config pointing at the sandbox config. */
@@ -110,6 +169,7 @@ process.on('exit', () => {
 
 /** Starts the daemon on the sandbox; nodeArgs (e.g. --cpu-prof, for the bench) run it through node explicitly. */
 export async function startDaemon(sb: Sandbox, nodeArgs: string[] = []): Promise<DaemonProc> {
+  daemonOwners.add(sb.dir);
   const args = ['daemon', '--foreground', '--config', sb.config];
   const proc = nodeArgs.length
     ? spawn(process.execPath, [...nodeArgs, join(BIN, 'mailroom'), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, UV_THREADPOOL_SIZE: '16' } })
@@ -212,6 +272,8 @@ export async function smtpDialog(path: string, commands: (string | Buffer)[]): P
 // ---- maildrop/ and queue readers for the sendmail tests ----
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { parseDrop, type DropEnvelope } from '../../src/spool/maildrop.js';
+import type { DsnNotify } from '../../src/spool/envelope.js';
+import { decodeRecords, JOURNAL_START } from '../../src/spool/journal-format.js';
 
 export interface DropFile {
   id: string;
@@ -223,24 +285,71 @@ export interface DropFile {
   content: Buffer;
 }
 
-/** The finished drop files in the sandbox's maildrop/ (temporary files skipped), oldest id first. */
-export function readDrops(sb: Sandbox): DropFile[] {
-  const dir = join(sb.spool, 'maildrop');
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((n) => !n.endsWith('.tmp'))
-    .sort()
-    .map((id) => {
-      const path = join(dir, id);
-      const { env, content } = parseDrop(readFileSync(path));
-      return { id, path, uid: statSync(path).uid, env, content };
-    });
+/**
+ * What the front end's daemon committed, as committed: its commit journal's
+ * records (the envelope and the message the daemon stored), read once it has
+ * stopped. The queue itself may already show the queue manager's work
+ * (aliases expanded, recipients deduplicated), which is not sendmail's.
+ */
+const committed = new Map<string, Map<string, DropFile>>();
+function stashCommitted(sb: Sandbox): void {
+  let b: Buffer;
+  try {
+    b = readFileSync(join(sb.spool, 'journal'));
+  } catch {
+    return;
+  }
+  if (b.length < JOURNAL_START + 16) return;
+  const mine = committed.get(sb.dir) ?? new Map<string, DropFile>();
+  committed.set(sb.dir, mine);
+  for (const rec of decodeRecords(b, Number(b.readBigUInt64LE(JOURNAL_START + 8)))) {
+    const m = /^(?:incoming|hold)\/(\w+)\.env$/.exec(rec.name);
+    if (m && rec.envelope.length) mine.set(m[1]!, dropOf(m[1]!, JSON.parse(rec.envelope.toString('utf8')), Buffer.from(rec.data), join(sb.spool, 'data', `${m[1]}.eml`)));
+  }
 }
 
-/** Everything in maildrop/ (also temporary files): what a refused submission must not leave. */
+function dropOf(id: string, e: any, content: Buffer, path: string): DropFile {
+  const recipients = e.recipients.map((r: { address: string; notify?: DsnNotify[]; orcpt?: string }) => ({ address: r.address, ...(r.notify ? { notify: r.notify } : {}), ...(r.orcpt ? { orcpt: r.orcpt } : {}) }));
+  const env: DropEnvelope = { v: 1, sender: e.sender, recipients, dsn: e.dsn, body: e.body, smtputf8: e.smtputf8, uid: e.uid, user: e.user, createdAt: e.createdAt };
+  return { id, path, uid: e.uid, env, content };
+}
+
+/**
+ * The finished drop files in the sandbox's maildrop/ (temporary files skipped), oldest id first.
+ * With the daemon this file started for the front end (SENDMAIL_PATH), also
+ * what it queued, in the same shape: what sendmail submitted, by either path.
+ */
+export function readDrops(sb: Sandbox): DropFile[] {
+  const dir = join(sb.spool, 'maildrop');
+  const drops = !existsSync(dir)
+    ? []
+    : readdirSync(dir)
+        .filter((n) => !n.endsWith('.tmp'))
+        .map((id) => {
+          const path = join(dir, id);
+          const { env, content } = parseDrop(readFileSync(path));
+          return { id, path, uid: statSync(path).uid, env, content };
+        });
+  // maildrop/ first, then what the daemon committed, then the queue (pickup
+  // publishes before it removes the drop file).
+  if (autoDaemons.has(sb.dir)) {
+    for (const [id, d] of committed.get(sb.dir) ?? []) if (!drops.some((x) => x.id === id)) drops.push(d);
+    for (const id of queuedIds(sb)) {
+      const q = drops.some((d) => d.id === id) ? undefined : readQueued(sb, id);
+      if (q) drops.push(dropOf(id, q.env, q.eml, join(sb.spool, 'data', `${id}.eml`)));
+    }
+  }
+  return drops.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/**
+ * Everything in maildrop/ (also temporary files): what a refused submission
+ * must not leave. With the front end's daemon (SENDMAIL_PATH), the queue too.
+ */
 export function maildropNames(sb: Sandbox): string[] {
   const dir = join(sb.spool, 'maildrop');
-  return existsSync(dir) ? readdirSync(dir) : [];
+  const names = existsSync(dir) ? readdirSync(dir) : [];
+  return autoDaemons.has(sb.dir) ? [...names, ...queuedIds(sb)] : names;
 }
 
 /** The queue state directory (incoming, deferred, hold) holding <id>.env, if any. */

@@ -15,7 +15,7 @@ after(async () => {
 });
 
 test('submitted with the daemon down, picked up into the queue when it starts', async () => {
-  const sb = sandbox();
+  const sb = sandbox('', { ownDaemon: true });
   boxes.push(sb);
   assert.equal(existsSync(sb.spool), false, 'no spool yet: sendmail creates it on first use');
   const first = await sendmail(sb, ['-i', '-N', 'success', '-R', 'hdrs', '-V', 'job-17', '-f', 'app@x.example', 'a@x.example', 'b@x.example'], 'Subject: waiting\n\nfor the daemon\n');
@@ -49,7 +49,7 @@ test('submitted with the daemon down, picked up into the queue when it starts', 
 });
 
 test('a spool that cannot be written is EX_CANTCREAT (73), one line on stderr', async () => {
-  const sb = sandbox();
+  const sb = sandbox('', { ownDaemon: true });
   boxes.push(sb);
   writeFileSync(sb.config, `hostname: test.example\nspool: /dev/null/spool\nsocket: ${sb.socket}\n`);
   const r = await sendmail(sb, ['-i', 'a@x.example'], 'Subject: s\n\nb\n');
@@ -58,7 +58,7 @@ test('a spool that cannot be written is EX_CANTCREAT (73), one line on stderr', 
 });
 
 test('-bs with the daemon down still queues into maildrop/', async () => {
-  const sb = sandbox();
+  const sb = sandbox('', { ownDaemon: true });
   boxes.push(sb);
   const r = await sendmail(sb, ['-bs'], 'HELO c\r\nMAIL FROM:<a@x.example>\r\nRCPT TO:<b@x.example>\r\nDATA\r\nSubject: bs\r\n\r\nbody\r\n.\r\nQUIT\r\n');
   assert.equal(r.code, 0, r.stderr);

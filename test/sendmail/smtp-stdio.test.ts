@@ -12,7 +12,8 @@ import { BIN, headerValues, maildropNames, readDrops, run, sandbox, splitMessage
 const boxes: Sandbox[] = [];
 after(() => boxes.forEach((b) => b.cleanup()));
 function box(extra = ''): Sandbox {
-  const sb = sandbox(extra);
+  // No daemon of the helper's (SENDMAIL_PATH): -bs is the Node path's, with the daemon down as written.
+  const sb = sandbox(extra, { ownDaemon: true });
   boxes.push(sb);
   return sb;
 }

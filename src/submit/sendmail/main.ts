@@ -3,31 +3,36 @@
 // only what it needs; other modes are loaded on demand. Every failure ends as
 // one line on stderr and a sysexits code (SPEC §2).
 import { basename } from 'node:path';
+import type { SubmitView } from '../../config/submit-view.js';
 import { MailroomError } from '../../shared/errors.js';
 import { exitCodeFor } from '../../shared/exit-codes.js';
-import { newQueueId } from '../../spool/queue-id.js';
+import { newQueueId, type QueueId } from '../../spool/queue-id.js';
 import { cutAtDot } from '../../message/normalize.js';
-import { composeSubmission } from './compose.js';
+import { composeSubmission, type Composed } from './compose.js';
 import { dropMessage } from './drop.js';
 import { parseFlags, type SendmailOptions } from './flags.js';
-import { currentIdentity, gecosName } from './identity.js';
+import { currentIdentity, gecosName, type Identity } from './identity.js';
 import { loadSubmitView } from './load-view.js';
 import { readStdin } from './read-input.js';
 import { cleanSender } from '../sanitize.js';
 
-async function deliver(o: SendmailOptions): Promise<number> {
-  const view = await loadSubmitView(o.config);
+/**
+ * What is checked on the arguments alone, before the message is read. Also the
+ * daemon's front end (../frontend/session.ts): one implementation of both paths.
+ */
+export function checkArguments(o: SendmailOptions, view: SubmitView): void {
   // Refuse header injection through arguments before reading the message, and
   // whether or not a From header will be generated (SPEC §2).
   if (o.fullName !== undefined && /[\r\n\0]/.test(o.fullName)) {
     throw new MailroomError('BAD_FULL_NAME', 'data', 'full name (-F) contains a line break or NUL (header injection refused)');
   }
   if (o.from !== undefined) cleanSender(o.from, { hostname: view.hostname, masquerade: view.masquerade });
-  const identity = currentIdentity();
-  const raw = await readStdin(view.maxMessageSize);
+}
+
+/** The envelope and stored message of a submission, from its options and the raw input (also the front end's). */
+export function composeFromOptions(o: SendmailOptions, view: SubmitView, identity: Identity, raw: Buffer, id: QueueId = newQueueId()): Composed {
   const input = o.ignoreDots ? raw : cutAtDot(raw);
-  const id = newQueueId();
-  const composed = composeSubmission({
+  return composeSubmission({
     view,
     id,
     identity,
@@ -42,6 +47,15 @@ async function deliver(o: SendmailOptions): Promise<number> {
     protocol: 'local',
     input,
   });
+}
+
+async function deliver(o: SendmailOptions): Promise<number> {
+  const view = await loadSubmitView(o.config);
+  checkArguments(o, view);
+  const identity = currentIdentity();
+  const raw = await readStdin(view.maxMessageSize);
+  const id = newQueueId();
+  const composed = composeFromOptions(o, view, identity, raw, id);
   await dropMessage(view, id, composed);
   if (o.verbose) process.stderr.write(`sendmail: queued as ${id} for ${composed.drop.recipients.map((r) => `<${r.address}>`).join(', ')}\n`);
   return 0;
@@ -65,6 +79,12 @@ async function run(argv: string[], invokedAs: string): Promise<number> {
   }
 }
 
+/** A failure as the one line sendmail writes on stderr (the front end's daemon side sends the same). */
+export function failureLine(name: string, err: unknown): string {
+  const msg = (err as Error)?.message ?? String(err);
+  return `${name}: ${msg.split('\n')[0]}\n`;
+}
+
 /** Runs sendmail and exits with its sysexits code. */
 export function main(argv: string[] = process.argv.slice(2), argv0: string = process.argv[1] ?? 'sendmail'): void {
   const invokedAs = basename(argv0);
@@ -74,8 +94,7 @@ export function main(argv: string[] = process.argv.slice(2), argv0: string = pro
       process.exitCode = code;
     },
     (err) => {
-      const msg = (err as Error)?.message ?? String(err);
-      process.stderr.write(`${name}: ${msg.split('\n')[0]}\n`);
+      process.stderr.write(failureLine(name, err));
       process.exitCode = exitCodeFor(err);
     },
   );

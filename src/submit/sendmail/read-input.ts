@@ -6,14 +6,21 @@ import { MailroomError } from '../../shared/errors.js';
 
 const CHUNK = 1 << 20;
 
-function tooBig(limit: number): MailroomError {
+export function tooBig(limit: number): MailroomError {
   return new MailroomError('MESSAGE_TOO_BIG', 'data', `message is larger than ${limit} bytes (maxMessageSize)`);
 }
 
+/**
+ * How much raw input is read at most. Bare LF -> CRLF can grow the message:
+ * allow the raw input twice the limit; the normalised size is checked again
+ * before the message is written. The daemon's front end bounds the same.
+ */
+export function inputCap(limit: number): number {
+  return limit * 2 + 1024;
+}
+
 export async function readStdin(limit: number): Promise<Buffer> {
-  // Bare LF -> CRLF can grow the message: allow the raw input twice the limit;
-  // the normalised size is checked again before the message is written.
-  const cap = limit * 2 + 1024;
+  const cap = inputCap(limit);
   const parts: Buffer[] = [];
   let total = 0;
   try {
