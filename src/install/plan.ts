@@ -2,9 +2,9 @@
 // anything: one Step per change (its `line` is what --dry-run prints), the
 // paths held by another mail system, and notes on what is kept as found.
 // Everything already in place gives no step, so a second install is a no-op.
-import { promises as fsp, realpathSync } from 'node:fs';
+import { existsSync, promises as fsp, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { MailroomError } from '../shared/errors.js';
 import { spoolDirs } from '../spool/layout.js';
 import { spoolPaths } from '../spool/paths.js';
@@ -12,7 +12,7 @@ import { findGroup, findUser, freeSystemId } from './accounts.js';
 import { configText, tmpfilesText, unitText } from './content.js';
 import { inspectPath, linkTargetPath, type Occupant } from './detect.js';
 import { readManifest } from './manifest.js';
-import { LINKS, PATHS, packagePath, savedPath, type Target } from './system.js';
+import { FRONT_END, LINKS, PACKAGE_DIR, PATHS, packagePath, savedPath, type Target } from './system.js';
 
 export type Step = { line: string } & (
   | { kind: 'dir'; path: string }
@@ -124,8 +124,11 @@ export async function planInstall(t: Target, opts: InstallOptions): Promise<Plan
   await file(PATHS.tmpfiles, tmpfilesText(name), 0o644, 'root', false, `d /run/mailroom 0755 ${name} ${name}`);
   await file(PATHS.unit, unit, 0o644, 'root', false, unit.match(/^ExecStart=.*$/m)![0]);
 
+  // sendmail links point straight at the compiled front end when it was built:
+  // the bin/sendmail shell wrapper in between costs a few ms per message.
+  const frontEnd = existsSync(join(PACKAGE_DIR, ...FRONT_END)) ? packagePath(t, ...FRONT_END) : undefined;
   for (const [path, bin] of LINKS) {
-    const target = packagePath(t, 'bin', bin);
+    const target = bin === 'sendmail' && frontEnd ? frontEnd : packagePath(t, 'bin', bin);
     const st = await lstatOrNone(t.at(path));
     if (st?.isSymbolicLink()) {
       const to = await fsp.readlink(t.at(path));

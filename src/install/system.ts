@@ -62,6 +62,9 @@ export const LINKS: readonly (readonly [path: string, bin: string])[] = [
   ['/usr/bin/mailroom', 'mailroom'],
 ];
 
+/** The compiled sendmail front end, inside the package (built by npm ci where there is a C compiler). */
+export const FRONT_END = ['native', 'sendmail', 'build', 'mailroom-sendmail'] as const;
+
 /** Where a link's previous occupant is kept while we are installed. */
 export const savedPath = (p: string): string => `${p}.mailroom-saved`;
 

@@ -4,10 +4,8 @@
 // address) and at RCPT under -bs (553 5.1.3 with the reason). Nothing of such
 // a submission reaches the spool. Good unusual addresses still pass.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { readDrops, sandbox, sendmail, type Sandbox } from '../helpers/env.js';
+import { readDrops, sandbox, sendmail, type Sandbox, spoolFiles } from '../helpers/env.js';
 
 const boxes: Sandbox[] = [];
 after(() => boxes.forEach((b) => b.cleanup()));
@@ -20,10 +18,6 @@ function box(): Sandbox {
 const BAD_ADDRESSES = ['user@@example.net', 'user@-bad-.example', '<unbalanced@example.net', 'user@', '@example.net', 'a b@example.net', 'user@exa mple.net'];
 
 /** Every regular file under the spool, maildrop/ included (it may not exist at all). */
-function spoolFiles(sb: Sandbox): string[] {
-  if (!existsSync(sb.spool)) return [];
-  return (readdirSync(sb.spool, { recursive: true }) as string[]).filter((f) => statSync(join(sb.spool, f)).isFile());
-}
 
 describe('refused with exit 65, the address named, nothing queued', { concurrency: 4 }, () => {
   for (const addr of BAD_ADDRESSES) {
