@@ -11,7 +11,7 @@ import { exitCodeFor } from '../shared/exit-codes.js';
 import { spoolPaths, type QueueState } from '../spool/paths.js';
 import { listIds } from '../spool/scan.js';
 import { mustLocate } from '../spool/transition.js';
-import { userNameOf } from '../spool/users.js';
+import { userNameOf } from '../shared/passwd.js';
 
 type Args = { config?: string; json?: boolean; ids?: string[]; id?: string; body?: boolean; all?: boolean; [key: string]: unknown };
 type Action = (p: ReturnType<typeof spoolPaths>, control: string, id: ReturnType<typeof checkId>, config: Config) => Promise<string>;

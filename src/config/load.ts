@@ -11,6 +11,7 @@ import { ConfigError, type ConfigIssue } from '../shared/errors.js';
 import { configSchema, type ParsedConfig } from './schema.js';
 import { givenKeys, missingPaths, requiredPaths } from './files.js';
 import { configPathFor, resolveFrom, writeSubmitCache, type SubmitView } from './submit-view.js';
+import { defaultLocalDomains } from './defaults.js';
 
 export type Config = Readonly<
   ParsedConfig & {
@@ -129,7 +130,7 @@ export function validateConfig(raw: unknown, file?: string): Config {
   const cross = crossCheck(parsed.data);
   if (cross.length) throw new ConfigError(file, cross);
   const abs = absolutize(file, parsed.data);
-  const domains = (abs.local.domains ?? ['localhost', abs.hostname]).map((d) => d.toLowerCase());
+  const domains = abs.local.domains?.map((d) => d.toLowerCase()) ?? defaultLocalDomains(abs.hostname);
   const rawRelay = (raw as { relay?: { mx?: unknown } } | null | undefined)?.relay;
   const given = { relayMx: rawRelay?.mx !== undefined && rawRelay?.mx !== null };
   return deepFreeze({ ...abs, file, local: { ...abs.local, domains }, given });

@@ -3,7 +3,7 @@
 // Durations become milliseconds and sizes bytes here.
 import { z } from 'zod';
 import { parseDuration, parseSize } from '../shared/units.js';
-import { defaultHostname } from './defaults.js';
+import { CONFIG_DEFAULTS as D, defaultHostname } from './defaults.js';
 
 const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const ms = parseDuration(v);
@@ -81,17 +81,17 @@ const socket = z.union([
 export const configSchema = z
   .object({
     hostname: z.string().regex(/^[A-Za-z0-9.-]+$/, 'a host name has only letters, digits, dots and dashes').default(defaultHostname),
-    spool: path.default('/var/spool/mailroom'),
-    socket: socket.prefault('/run/mailroom/submit.sock'),
+    spool: path.default(D.spool),
+    socket: socket.prefault(D.socket),
     masquerade: z.string().regex(/^[A-Za-z0-9.-]+$/, 'expected a domain like example.com').optional(),
-    maxMessageSize: size.prefault('25MB'),
-    aliases: z.union([path, z.record(z.string(), z.union([z.string(), z.array(z.string())]))]).default('/etc/aliases'),
+    maxMessageSize: size.prefault(D.maxMessageSize),
+    aliases: z.union([path, z.record(z.string(), z.union([z.string(), z.array(z.string())]))]).default(D.aliases),
     local: z
       .object({
         domains: z.array(z.string()).optional(),
-        mailboxes: path.default('/var/mail'),
-        format: z.enum(['maildir', 'mbox']).default('maildir'),
-        systemUsers: z.boolean().default(true),
+        mailboxes: path.default(D.local.mailboxes),
+        format: z.enum(['maildir', 'mbox']).default(D.local.format),
+        systemUsers: z.boolean().default(D.local.systemUsers),
         lmtp: z.string().regex(/^lmtp:\/\/[^\s]+$|^unix:\/[^\s]*$/, 'expected lmtp://HOST:PORT or unix:/path').optional(),
         quota: size.optional(),
       })
@@ -144,7 +144,7 @@ export const configSchema = z
     imap: z.object({ listen: hostPort, tls: z.enum(['starttls', 'implicit', 'none']).default('starttls'), tlsListen: hostPort.optional() }).strict().optional(),
     metrics: z.object({ listen: hostPort.default('127.0.0.1:9325') }).strict().optional(),
     tls: z.object({ cert: path, key: path }).strict().optional(),
-    users: path.default('/etc/mailroom/users'),
+    users: path.default(D.users),
     // The account the daemon runs as once its ports are bound (set by mailroom install).
     user: z.string().regex(/^[a-z_][a-z0-9_-]*$/i, 'expected an account name like mailroom').optional(),
     log: z.object({ level: z.enum(['debug', 'info', 'warn', 'error']).default('info') }).strict().prefault({}),

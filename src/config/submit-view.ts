@@ -6,7 +6,8 @@
 // the caller validates fully (submit/sendmail/load-view.ts).
 import { readFileSync, renameSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
-import { DEFAULT_CONFIG_PATH, defaultHostname } from './defaults.js';
+import { parseSize } from '../shared/units.js';
+import { CONFIG_DEFAULTS as D, DEFAULT_CONFIG_PATH, defaultHostname, defaultLocalDomains } from './defaults.js';
 import { pathAbsent } from './files.js';
 
 export interface SubmitView {
@@ -58,20 +59,20 @@ export function resolveFrom(file: string | undefined, p: string): string {
   return isAbsolute(p) || !file ? resolve(p) : resolve(dirname(file), p);
 }
 
-/** The built-in defaults (schema.ts) as a view, for a machine without a config file. */
+/** The built-in defaults (defaults.ts) as a view, for a machine without a config file. */
 export function defaultSubmitView(): SubmitView {
   const hostname = defaultHostname();
   return {
     file: undefined,
     hostname,
-    spool: '/var/spool/mailroom',
-    socket: { path: '/run/mailroom/submit.sock', lmtp: false },
+    spool: D.spool,
+    socket: { path: D.socket, lmtp: false },
     masquerade: undefined,
-    maxMessageSize: 25 * 1024 * 1024,
-    localDomains: ['localhost', hostname.toLowerCase()],
-    aliases: '/etc/aliases',
-    users: '/etc/mailroom/users',
-    systemUsers: true,
+    maxMessageSize: parseSize(D.maxMessageSize)!,
+    localDomains: defaultLocalDomains(hostname),
+    aliases: D.aliases,
+    users: D.users,
+    systemUsers: D.local.systemUsers,
   };
 }
 

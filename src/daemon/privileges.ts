@@ -9,7 +9,7 @@ import { requiredPaths } from '../config/files.js';
 import type { Config } from '../config/load.js';
 import type { Logger } from '../shared/log.js';
 import type { DaemonAccount } from '../local/privileged.js';
-import { systemAccount } from '../route/passwd.js';
+import { systemAccount } from '../shared/passwd.js';
 import { controlSocketPath } from '../shared/control.js';
 import { ConfigError } from '../shared/errors.js';
 import { pickupFifoPath } from '../shared/poke.js';

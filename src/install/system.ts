@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CONFIG_DEFAULTS, DEFAULT_CONFIG_PATH } from '../config/defaults.js';
 
 export interface Target {
   /** The image's directory, or undefined for the running system. */
@@ -43,13 +44,13 @@ export function packagePath(t: Target, ...parts: string[]): string {
 
 export const PATHS = {
   configDir: '/etc/mailroom',
-  config: '/etc/mailroom/mailroom.yaml',
-  users: '/etc/mailroom/users',
+  config: DEFAULT_CONFIG_PATH,
+  users: CONFIG_DEFAULTS.users,
   /** Root-owned and beside the config: the daemon's account can never write it (its /var/lib/mailroom it can). */
   manifest: '/etc/mailroom/install.json',
   unit: '/etc/systemd/system/mailroom.service',
   tmpfiles: '/usr/lib/tmpfiles.d/mailroom.conf',
-  spool: '/var/spool/mailroom',
+  spool: CONFIG_DEFAULTS.spool,
   nologin: '/usr/sbin/nologin',
 } as const;
 

@@ -6,7 +6,7 @@
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/load.js';
-import { systemAccount } from '../route/passwd.js';
+import { systemAccount } from '../shared/passwd.js';
 import { outcomeForError } from './classify.js';
 import { createDirSyncer } from './dir-sync.js';
 import { deliverToFile } from './file-target.js';

@@ -4,10 +4,11 @@
 // S= alone or no hint is scanned once and the result cached by (path, inode,
 // size, mtime), so a listing never rereads it.
 import { promises as fsp } from 'node:fs';
+import { FileCache } from '../shared/file-cache.js';
 import type { MaildirName } from './names.js';
 
-const cache = new Map<string, { key: string; size: number }>();
-const MAX_CACHE = 100_000;
+// Keyed by the message's base name (it survives moves between new/ and cur/).
+const cache = new FileCache<number>({ max: 100_000 });
 
 /** Bytes plus one for every LF not preceded by CR (what CRLF normalisation adds). */
 export function crlfSizeOf(buf: Buffer, prevWasCR = false): number {
@@ -42,11 +43,5 @@ async function scanFile(path: string): Promise<number> {
 export async function wireSizeOf(path: string, name: Pick<MaildirName, 'base' | 'sizeHint' | 'wireSizeHint'>): Promise<number> {
   if (name.wireSizeHint !== undefined) return name.wireSizeHint;
   const st = await fsp.stat(path);
-  const key = `${st.ino}:${st.size}:${st.mtimeMs}`;
-  const hit = cache.get(name.base);
-  if (hit && hit.key === key) return hit.size;
-  const size = await scanFile(path);
-  if (cache.size >= MAX_CACHE) cache.clear();
-  cache.set(name.base, { key, size });
-  return size;
+  return cache.getAsync(name.base, st, () => scanFile(path));
 }

@@ -2,12 +2,12 @@
 // the target requires, AUTH when configured — failing closed: if TLS or AUTH
 // is configured and cannot be used, the session fails and nothing is sent.
 // A session carries several messages, one transaction after another.
-import { readFileSync } from 'node:fs';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { Logger } from '../shared/log.js';
 import { classifyError } from './classify.js';
 import { oauthBearerPayload, OAuth2Tokens, xoauth2Payload, type OAuth2Config } from './oauth2.js';
 import { readSecret, type PasswordSource } from './secrets.js';
+import { tlsFilesOf } from './tls-files.js';
 
 export type TlsPolicy = 'starttls' | 'implicit' | 'none' | 'opportunistic';
 
@@ -93,12 +93,7 @@ export function targetKey(t: Target): string {
 
 function tlsOptions(t: Target): Record<string, unknown> {
   const o: Record<string, unknown> = { rejectUnauthorized: t.tlsVerify, servername: /^[\d.:]+$/.test(t.host) ? undefined : t.host, minVersion: 'TLSv1.2' };
-  if (t.ca) o.ca = readFileSync(t.ca);
-  if (t.clientCert) {
-    o.cert = readFileSync(t.clientCert.cert);
-    o.key = readFileSync(t.clientCert.key);
-  }
-  return o;
+  return Object.assign(o, tlsFilesOf(t));
 }
 
 function promisify<T>(fn: (cb: (err: Error | null | undefined, v?: T) => void) => void): Promise<T> {

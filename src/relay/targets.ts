@@ -10,8 +10,17 @@ export function senderMatches(pattern: string, sender: string): boolean {
   return re.test(sender);
 }
 
+// One Target per configuration entry, so what is kept per Target (the TLS
+// files, tls-files.ts) is kept per configuration.
+const targets = new WeakMap<SmarthostConfig, Target>();
+
 export function toTarget(h: SmarthostConfig): Target {
-  return { host: h.host, port: h.port, tls: h.tls, tlsVerify: h.tlsVerify, ca: h.ca, clientCert: h.clientCert, auth: h.auth };
+  let t = targets.get(h);
+  if (!t) {
+    t = { host: h.host, port: h.port, tls: h.tls, tlsVerify: h.tlsVerify, ca: h.ca, clientCert: h.clientCert, auth: h.auth };
+    targets.set(h, t);
+  }
+  return t;
 }
 
 export function smarthostsFor(config: Config, sender: string): { targets: Target[]; route: string } {

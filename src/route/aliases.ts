@@ -3,6 +3,7 @@
 // `#` starts a comment. Targets: addresses, bare names, :include:/path,
 // |command and /file (the last two only honoured from a root-owned file).
 import { promises as fsp, readFileSync, statSync, type Stats } from 'node:fs';
+import { fileStamp, FileCache } from '../shared/file-cache.js';
 
 export interface AliasProblem {
   line: number;
@@ -122,7 +123,8 @@ export async function readAliasFile(path: string): Promise<AliasTable> {
   return table;
 }
 
-const syncCache = new Map<string, { key: string; table: AliasTable }>();
+// The owner and mode count too: they decide whether the file is trusted.
+const syncCache = new FileCache<AliasTable>({ stamp: (st) => `${fileStamp(st)}:${st.uid}:${st.mode}` });
 
 /**
  * The aliases file read synchronously (sendmail fast path, RCPT checks),
@@ -136,11 +138,9 @@ export function readAliasFileSync(path: string): AliasTable {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { entries: new Map(), problems: [], lines: new Map(), trusted: false };
     throw err;
   }
-  const key = `${st.ino}:${st.size}:${st.mtimeMs}:${st.uid}:${st.mode}`;
-  const hit = syncCache.get(path);
-  if (hit && hit.key === key) return hit.table;
-  const table = parseAliases(readFileSync(path, 'utf8'));
-  table.trusted = isRootOwned(st);
-  syncCache.set(path, { key, table });
-  return table;
+  return syncCache.get(path, st, () => {
+    const table = parseAliases(readFileSync(path, 'utf8'));
+    table.trusted = isRootOwned(st);
+    return table;
+  });
 }

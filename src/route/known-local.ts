@@ -6,8 +6,8 @@
 import { accessSync, constants } from 'node:fs';
 import { MailroomError } from '../shared/errors.js';
 import { aliasesFromMap, readAliasFileSync } from './aliases.js';
-import { systemAccounts } from './passwd.js';
-import { readUserNamesSync } from './user-names.js';
+import { systemAccounts } from '../shared/passwd.js';
+import { userNameSet } from '../users/names.js';
 
 export interface LocalNames {
   localDomains: readonly string[];
@@ -48,7 +48,7 @@ function userNames(path: string): { has(name: string): boolean } {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EACCES' || code === 'EPERM') return { has: () => true };
   }
-  return readUserNamesSync(path);
+  return userNameSet(path);
 }
 
 /** True when a local name is a known recipient. */

@@ -7,8 +7,8 @@ import type { Config } from '../config/load.js';
 import { aliasesFromMap, isRootOwned, parseIncludeText, readAliasFile, readAliasFileSync, type AliasProblem, type AliasTable } from './aliases.js';
 import type { Destination, LocalRouter } from './destination.js';
 import { expandRecipient, type ExpandSource, type IncludeResult } from './expand.js';
-import { systemAccounts } from './passwd.js';
-import { readUserNamesSync } from './user-names.js';
+import { systemAccounts } from '../shared/passwd.js';
+import { userNameSet } from '../users/names.js';
 
 export interface RouterOptions {
   /** The passwd file for local.systemUsers (tests point it elsewhere). */
@@ -33,7 +33,7 @@ function sourceFor(config: Config, table: () => AliasTable, opts: RouterOptions)
       return table();
     },
     isLocalDomain: (d) => domains.has(d.toLowerCase()),
-    isMailboxUser: (name) => readUserNamesSync(config.users).has(name) || (config.local.systemUsers && systemAccounts(opts.passwd).has(name)),
+    isMailboxUser: (name) => userNameSet(config.users).has(name) || (config.local.systemUsers && systemAccounts(opts.passwd).has(name)),
     readInclude: readIncludeFile,
   };
 }

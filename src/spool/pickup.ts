@@ -13,7 +13,7 @@ import type { SpoolPaths } from './paths.js';
 import type { Publisher } from './publish.js';
 import { isQueueId, type QueueId } from './queue-id.js';
 import { locate } from './transition.js';
-import { userNameOf } from './users.js';
+import { userNameOf } from '../shared/passwd.js';
 
 export interface Pickup {
   kick(): void;

@@ -4,7 +4,7 @@
 import { constants, promises as fsp } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { MailroomError } from '../shared/errors.js';
-import { isValidUserName, parseUsers, type UserLine } from './names.js';
+import { isValidUserName, parseUserLine, parseUsers, type UserLine } from './names.js';
 
 /** The file's users, in file order; a missing file has none. */
 export async function readUsers(path: string): Promise<UserLine[]> {
@@ -62,10 +62,7 @@ async function rewrite(path: string, edit: (lines: string[]) => string[]): Promi
 }
 
 function lineUser(line: string): string | undefined {
-  const t = line.trim();
-  if (t === '' || t.startsWith('#')) return undefined;
-  const colon = t.indexOf(':');
-  return colon > 0 ? t.slice(0, colon).trim().toLowerCase() : undefined;
+  return parseUserLine(line)?.name;
 }
 
 export function checkUserName(name: string): string {

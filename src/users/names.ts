@@ -1,27 +1,38 @@
 // The users file format (`name:hash` lines, `#` comments) and the light,
-// synchronous name reader the sendmail path may use. Imports only node:fs:
-// no crypto, no config, so it costs nothing at start-up.
-import { readFileSync } from 'node:fs';
+// synchronous name reader the sendmail path and the router use. The one parser
+// of the file: a line without a colon (or with nothing before it) is no user.
+// Imports only node:fs: no crypto, no config, so it costs nothing at start-up.
+import { readFileSync, statSync } from 'node:fs';
+import { FileCache } from '../shared/file-cache.js';
 
 export interface UserLine {
   name: string;
   hash: string;
 }
 
+const namesCache = new FileCache<Set<string>>();
+
 /** A name usable as a login and as a directory under local.mailboxes. */
 export function isValidUserName(name: string): boolean {
   return /^[a-z0-9_][a-z0-9._+-]{0,63}$/.test(name);
+}
+
+/** The user of one line (name lower-cased); undefined for a blank, comment or malformed line. */
+export function parseUserLine(raw: string): UserLine | undefined {
+  const line = raw.trim();
+  if (line === '' || line.startsWith('#')) return undefined;
+  const colon = line.indexOf(':');
+  if (colon <= 0) return undefined;
+  const name = line.slice(0, colon).trim().toLowerCase();
+  return name ? { name, hash: line.slice(colon + 1).trim() } : undefined;
 }
 
 /** Users as written in the file; blank lines, comments and malformed lines are skipped. */
 export function parseUsers(text: string): UserLine[] {
   const out: UserLine[] = [];
   for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) continue;
-    const colon = line.indexOf(':');
-    if (colon <= 0) continue;
-    out.push({ name: line.slice(0, colon).trim().toLowerCase(), hash: line.slice(colon + 1).trim() });
+    const u = parseUserLine(raw);
+    if (u) out.push(u);
   }
   return out;
 }
@@ -36,4 +47,24 @@ export function readUserNames(path: string): string[] {
     throw err;
   }
   return parseUsers(text).map((u) => u.name);
+}
+
+/**
+ * The user names as a set, re-read only when the file changes (the sendmail
+ * path and the long-lived router); a missing or unreadable file has none.
+ */
+export function userNameSet(path: string): Set<string> {
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    return new Set();
+  }
+  return namesCache.get(path, st, () => {
+    try {
+      return new Set(parseUsers(readFileSync(path, 'utf8')).map((u) => u.name));
+    } catch {
+      return new Set();
+    }
+  });
 }

@@ -2,24 +2,20 @@
 // (so `mailroom user passwd` takes effect at once); an unknown user costs the
 // same scrypt work as a known one, so timing does not reveal names.
 import { promises as fsp } from 'node:fs';
+import { FileCache } from '../shared/file-cache.js';
 import { checkPassword, DUMMY_HASH } from './hash.js';
 import { parseUsers } from './names.js';
 
-const cache = new Map<string, { key: string; hashes: Map<string, string> }>();
+const cache = new FileCache<Map<string, string>>();
 
 async function hashesOf(path: string): Promise<Map<string, string>> {
-  let key: string;
+  let st;
   try {
-    const st = await fsp.stat(path);
-    key = `${st.ino}:${st.size}:${st.mtimeMs}`;
+    st = await fsp.stat(path);
   } catch {
     return new Map();
   }
-  const hit = cache.get(path);
-  if (hit && hit.key === key) return hit.hashes;
-  const hashes = new Map(parseUsers(await fsp.readFile(path, 'utf8')).map((u) => [u.name, u.hash]));
-  cache.set(path, { key, hashes });
-  return hashes;
+  return cache.getAsync(path, st, async () => new Map(parseUsers(await fsp.readFile(path, 'utf8')).map((u) => [u.name, u.hash])));
 }
 
 /** True when `password` is right for `user` in the users file at `path`. */

@@ -11,7 +11,7 @@ import { submitViewOf } from '../../config/load.js';
 import { DEFAULT_CONFIG_PATH } from '../../config/defaults.js';
 import type { Logger } from '../../shared/log.js';
 import type { Publisher } from '../../spool/publish.js';
-import { userNameOf } from '../../spool/users.js';
+import { userNameOf } from '../../shared/passwd.js';
 import { frame, frontendSocketPath } from './protocol.js';
 import { FrontendSession } from './session.js';
 

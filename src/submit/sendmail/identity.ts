@@ -1,7 +1,7 @@
 // Who runs sendmail: uid, login name and the full name from /etc/passwd (GECOS).
 // The daemon never trusts this: it takes the owner of the drop file.
-import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
+import { systemAccount } from '../../shared/passwd.js';
 
 export interface Identity {
   uid: number;
@@ -19,13 +19,5 @@ export function currentIdentity(): Identity {
 
 /** The GECOS full name of a user, or undefined. */
 export function gecosName(user: string): string | undefined {
-  try {
-    for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
-      const f = line.split(':');
-      if (f[0] === user) return f[4]?.split(',')[0]?.trim() || undefined;
-    }
-  } catch {
-    /* no passwd file: no full name */
-  }
-  return undefined;
+  return systemAccount(user)?.fullName || undefined;
 }
