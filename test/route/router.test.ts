@@ -150,6 +150,10 @@ test('the submission check knows aliases, users, system accounts and postmaster'
   assert.equal(unknownLocalRecipient(v, ['alice@test.example', 'zed@test.example'], pw), 'zed@test.example');
   assert.equal(unknownLocalRecipient({ ...v, systemUsers: false }, ['nobody@test.example'], pw), 'nobody@test.example');
   assert.equal(unknownLocalRecipient({ ...v, aliases: { helpdesk: 'alice' } }, ['helpdesk@test.example', 'ops@test.example'], pw), 'ops@test.example');
+  // A users-file line without a colon is no user, for the submission check as for logins.
+  const loose = join(dir, 'users-loose');
+  writeFileSync(loose, 'alice:$scrypt$x\ndave\n');
+  assert.equal(unknownLocalRecipient({ ...v, users: loose }, ['alice@test.example', 'dave@test.example'], pw), 'dave@test.example');
 });
 
 test('masquerade rewrites sender headers with exactly the host name, nothing else', () => {

@@ -5,7 +5,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { checkPassword, hashPassword } from '../../src/users/hash.js';
-import { readUserNames } from '../../src/users/names.js';
+import { parseUserLine, parseUsers, readUserNames, userNameSet } from '../../src/users/names.js';
 import { LoginThrottle } from '../../src/users/throttle.js';
 import { verifyPassword } from '../../src/users/verify.js';
 import { BIN, run, sandbox, type Sandbox } from '../helpers/env.js';
@@ -31,6 +31,25 @@ describe('password hashes', () => {
     assert.equal(await checkPassword(h, 'correct horsE'), false);
     assert.equal(await checkPassword('scrypt$3$8$1$AAAA$AAAA', 'x'), false);
     assert.equal(await checkPassword('plain', 'plain'), false);
+  });
+});
+
+describe('users file format', () => {
+  it('a line without a colon, or with nothing before it, is no user (for every reader)', async () => {
+    const text = '# comment\n\nalice:$scrypt$x\nbob\n:orphan-hash\n  Carol : $scrypt$y \n';
+    assert.deepEqual(parseUsers(text), [
+      { name: 'alice', hash: '$scrypt$x' },
+      { name: 'carol', hash: '$scrypt$y' },
+    ]);
+    assert.equal(parseUserLine('bob'), undefined);
+    assert.equal(parseUserLine(':x'), undefined);
+    const f = join(sb.dir, 'format-users');
+    writeFileSync(f, text);
+    assert.deepEqual(readUserNames(f), ['alice', 'carol']);
+    assert.deepEqual([...userNameSet(f)], ['alice', 'carol'], 'the router and sendmail read it the same way');
+    assert.equal(await verifyPassword(f, 'bob', ''), false);
+    writeFileSync(f, text + 'bob:$scrypt$z\n');
+    assert.ok(userNameSet(f).has('bob'), 're-read once the file changed');
   });
 });
 
