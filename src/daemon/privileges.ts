@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:net';
 import { dirname, join } from 'node:path';
 import { requiredPaths } from '../config/files.js';
 import type { Config } from '../config/load.js';
+import { parseHostPort } from '../pop3/server.js';
 import type { Logger } from '../shared/log.js';
 import type { DaemonAccount } from '../local/privileged.js';
 import { systemAccount } from '../shared/passwd.js';
@@ -69,16 +70,16 @@ export async function giveSpoolTo(config: Config, a: DaemonAccount): Promise<voi
 /** The listen addresses of the configuration that need root to bind (port < 1024). */
 export function privilegedAddresses(config: Config): string[] {
   const all = [config.pop3?.listen, config.pop3?.tlsListen, config.imap?.listen, config.imap?.tlsListen, config.metrics?.listen, ...config.listen.map((l) => l.address)];
-  return all.filter((w): w is string => typeof w === 'string' && Number(/:(\d+)$/.exec(w)?.[1]) < 1024);
+  return all.filter((w): w is string => typeof w === 'string' && parseHostPort(w).port < 1024);
 }
 
 /** Binds one HOST:PORT; connections that reach this process before the hand-over are closed. */
 export function bindListener(where: string): Promise<Server> {
-  const m = /^\[?(.*?)\]?:(\d+)$/.exec(where)!;
+  const { host, port } = parseHostPort(where);
   const server = createServer({ pauseOnConnect: true }, (s) => s.destroy());
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(Number(m[2]), m[1], () => resolve(server));
+    server.listen(port, host, () => resolve(server));
   });
 }
 
