@@ -1,7 +1,7 @@
 // Privilege separation, the daemon's side: it runs as its own user, receives
 // the ports the root process bound for it, and sends local writes there.
 import type { Server } from 'node:net';
-import type { DeliveryOutcome } from '../local/outcome.js';
+import type { DeliveryOutcome } from '../shared/delivery.js';
 import type { LocalWrite } from '../local/writer.js';
 import { MailroomError } from '../shared/errors.js';
 import { adoptListener } from '../shared/listeners.js';

@@ -5,7 +5,7 @@
 // fails. Anything not understood is deferred: retried, then bounced after
 // relay.maxAge — never silently lost, never bounced on a hiccup.
 import { isMailroomError } from '../shared/errors.js';
-import type { DeliveryOutcome } from './outcome.js';
+import type { DeliveryOutcome } from '../shared/delivery.js';
 
 export function outcomeForError(err: unknown, relay: string, what = 'mailbox'): DeliveryOutcome {
   if (isMailroomError(err)) {

@@ -6,21 +6,14 @@
 // process (privileged.ts). Never runs a command as root, never leaves a
 // partial message where a reader looks.
 import type { Config } from '../config/load.js';
-import type { Destination } from '../route/destination.js';
 import { isMailboxName } from '../route/expand.js';
 import type { Logger } from '../shared/log.js';
 import type { Envelope } from '../spool/envelope.js';
 import { alreadyDeliveredTo, toUnixLines, traceHeaders } from './headers.js';
 import { deliverLmtp, parseLmtpUrl } from './lmtp.js';
 import { mboxEntry } from './mbox.js';
-import type { DeliveryOutcome } from './outcome.js';
+import type { DeliveryOutcome, LocalDelivery } from '../shared/delivery.js';
 import { createLocalWriter, type LocalWrite, type LocalWriterOptions } from './writer.js';
-
-export interface LocalDelivery {
-  /** Delivers `message` (the spool's bytes) for `recipient` to one mailbox, command or file. */
-  deliver(dest: Destination, env: Envelope, recipient: string, message: Buffer): Promise<DeliveryOutcome>;
-  close(): Promise<void>;
-}
 
 export interface LocalDeliveryOptions extends LocalWriterOptions {
   /** LMTP time limit per phase (default 60 s). */

@@ -11,7 +11,7 @@ import { appendMbox } from './mbox.js';
 import { outcomeForError } from './classify.js';
 import type { DotlockOptions } from './dotlock.js';
 import type { Owner } from './maildir.js';
-import type { DeliveryOutcome } from './outcome.js';
+import type { DeliveryOutcome } from '../shared/delivery.js';
 
 async function rootMayWrite(path: string): Promise<'root' | 'other' | 'refuse'> {
   const st = await fsp.lstat(path).catch(() => undefined);

@@ -4,7 +4,7 @@
 // connection with `lmtp: true`. 4xx and connection trouble defer, 5xx fails.
 import { connect, type Socket } from 'node:net';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
-import type { DeliveryOutcome } from './outcome.js';
+import type { DeliveryOutcome } from '../shared/delivery.js';
 
 export interface LmtpTarget {
   host?: string;

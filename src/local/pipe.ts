@@ -4,7 +4,7 @@
 // delivered, 75 (EX_TEMPFAIL) or our time limit is deferred, anything else
 // fails with the first line of the command's stderr (Postfix pipe/local).
 import { spawn } from 'node:child_process';
-import type { DeliveryOutcome } from './outcome.js';
+import type { DeliveryOutcome } from '../shared/delivery.js';
 import type { Owner } from './maildir.js';
 
 export interface PipeRequest {

@@ -10,7 +10,7 @@ import { isMailboxName } from '../route/expand.js';
 import { createLocalRouter } from '../route/router.js';
 import type { Logger } from '../shared/log.js';
 import type { Owner } from './maildir.js';
-import type { DeliveryOutcome } from './outcome.js';
+import type { DeliveryOutcome } from '../shared/delivery.js';
 import { createLocalWriter, type LocalWrite } from './writer.js';
 
 export interface DaemonAccount {

@@ -12,7 +12,7 @@ import { createDirSyncer } from './dir-sync.js';
 import { deliverToFile } from './file-target.js';
 import { createMaildirWriter, type MaildirModes, type Owner } from './maildir.js';
 import { appendMbox, mboxEntry } from './mbox.js';
-import type { DeliveryOutcome } from './outcome.js';
+import type { DeliveryOutcome } from '../shared/delivery.js';
 import { runPipe } from './pipe.js';
 
 /** One write that local delivery asks for; `data` is ready to store as it is. */

@@ -3,7 +3,7 @@
 // queue manager calls.
 import type { Config } from '../config/load.js';
 import type { Logger } from '../shared/log.js';
-import type { Deliverers } from '../schedule/queue-manager.js';
+import type { Deliverers } from '../shared/delivery.js';
 import { createResolver } from './mx.js';
 import { OAuth2Tokens, type OAuth2Config } from './oauth2.js';
 import { SessionPool } from './pool.js';

@@ -3,6 +3,7 @@
 // is configured and cannot be used, the session fails and nothing is sent.
 // A session carries several messages, one transaction after another.
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import type { RelayJob, RelayRecipient } from '../shared/delivery.js';
 import type { Logger } from '../shared/log.js';
 import { classifyError } from './classify.js';
 import { oauthBearerPayload, OAuth2Tokens, xoauth2Payload, type OAuth2Config } from './oauth2.js';
@@ -44,22 +45,10 @@ export interface SessionContext {
   oauth: (cfg: OAuth2Config) => OAuth2Tokens;
 }
 
-export interface OutRecipient {
-  address: string;
-  notify?: string[] | undefined;
-  orcpt?: string | undefined;
-}
+export type OutRecipient = RelayRecipient;
 
-export interface SendOptions {
-  sender: string;
-  recipients: OutRecipient[];
-  message: Buffer;
-  ret?: string | undefined;
-  envid?: string | undefined;
-  eightBit: boolean;
-  /** The message needs SMTPUTF8 (UTF-8 in an address or a header, RFC 6531/6532). */
-  smtputf8?: boolean | undefined;
-}
+/** What one session sends: a relay job less its queue id. */
+export type SendOptions = Omit<RelayJob, 'id'>;
 
 export interface RcptResult {
   address: string;

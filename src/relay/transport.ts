@@ -3,25 +3,13 @@
 // the next host; a 5xx fails that recipient; what is left after the last host
 // is deferred with the last reason (SPEC §4).
 import type { promises as dns } from 'node:dns';
+import type { RelayJob, RelayResult } from '../shared/delivery.js';
 import type { Logger } from '../shared/log.js';
 import { classifyError } from './classify.js';
 import { resolveMx } from './mx.js';
 import type { SessionPool } from './pool.js';
 import type { RateLimiter } from './rate-limit.js';
-import type { OutRecipient, SendOptions, Target } from './session.js';
-
-/** One message's remote recipients, as handed to a transport. */
-export interface RelayJob extends SendOptions {
-  id: string;
-}
-
-export interface RelayResult {
-  address: string;
-  status: 'delivered' | 'deferred' | 'failed';
-  reply: string;
-  relay?: string;
-  tls?: boolean;
-}
+import type { OutRecipient, Target } from './session.js';
 
 async function tryTargets(pool: SessionPool, targets: Target[], job: RelayJob, log: Logger, limiter?: RateLimiter): Promise<RelayResult[]> {
   let remaining = job.recipients;

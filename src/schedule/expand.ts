@@ -1,0 +1,31 @@
+// Local alias expansion in the queue: a local recipient becomes its final
+// destinations (mailboxes, |commands, /files, remote addresses), each its own
+// recipient with the original as `parent`, so each one's result is kept and
+// a retry never repeats a delivered one. Runs once per message (`expanded`).
+import type { LocalRouter } from '../route/destination.js';
+import type { Envelope, Recipient } from '../spool/envelope.js';
+
+/** Replaces `env.recipients` by their expansion (duplicates dropped); `hostname` names local mailboxes. */
+export function expandLocal(env: Envelope, router: LocalRouter, hostname: string): void {
+  const out: Recipient[] = [];
+  const seen = new Set<string>();
+  const add = (r: Recipient) => {
+    const k = `${r.address.toLowerCase()}|${JSON.stringify(r.dest ?? null)}`;
+    if (!seen.has(k)) out.push(r), seen.add(k);
+  };
+  for (const r of env.recipients) {
+    if (r.dest || r.parent || (r.status !== 'pending' && r.status !== 'deferred') || !router.isLocal(r.address)) {
+      add(r);
+      continue;
+    }
+    for (const dest of router.resolve(r.address)) {
+      const base = { status: 'pending' as const, attempts: 0, lastError: null, parent: r.address, ...(r.notify ? { notify: r.notify } : {}), orcpt: r.orcpt ?? `rfc822;${r.address}` };
+      if (dest.kind === 'remote') add({ ...base, address: dest.address });
+      else if (dest.kind === 'unknown') add({ ...base, address: dest.address, status: 'failed', lastError: `550 5.1.1 <${dest.address}>: ${dest.reason}` });
+      else if (dest.kind === 'mailbox') add({ ...base, address: `${dest.user}@${hostname}`, dest });
+      else add({ ...base, address: r.address, dest });
+    }
+  }
+  env.recipients = out;
+  env.expanded = true;
+}
