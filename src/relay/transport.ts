@@ -8,7 +8,8 @@ import { classifyError } from './classify.js';
 import { resolveMx } from './mx.js';
 import type { SessionPool } from './pool.js';
 import type { RateLimiter } from './rate-limit.js';
-import type { OutRecipient, SendOptions, Target } from './session.js';
+import type { Target } from './session.js';
+import type { OutRecipient, SendOptions } from './transaction.js';
 
 /** One message's remote recipients, as handed to a transport. */
 export interface RelayJob extends SendOptions {
