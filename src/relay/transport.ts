@@ -1,7 +1,7 @@
 // Delivering one message's remote recipients: to the smart hosts in order, or
 // to a domain's MX hosts by preference. A connection failure or 4xx moves on to
 // the next host; a 5xx fails that recipient; what is left after the last host
-// is deferred with the last reason (SPEC §4).
+// is deferred with the last reason, so the queue shows why.
 import type { promises as dns } from 'node:dns';
 import type { Logger } from '../shared/log.js';
 import { classifyError } from './classify.js';
