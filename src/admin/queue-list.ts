@@ -1,5 +1,6 @@
 // What `mailq`, `sendmail -bp` and `mailroom queue list` print: one entry per
-// message with its recipients' states; --json in the schema of SPEC §2.
+// message with its recipients' states; --json as one object per message (id, sender,
+// recipients with their states) for scripts.
 import { constants, promises as fsp } from 'node:fs';
 import { MailroomError } from '../shared/errors.js';
 import { formatDuration } from '../shared/units.js';

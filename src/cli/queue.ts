@@ -1,5 +1,5 @@
 // mailroom queue [list|show|hold|release|delete|flush]: the queue for people
-// (and --json for machines, SPEC §2). hold and release also take --all.
+// (and --json for scripts). hold and release also take --all.
 import type { Argv, CommandModule } from 'yargs';
 import { checkId, deleteMessage, holdMessage, readMessageText, releaseMessage } from '../admin/queue-actions.js';
 import { formatQueue, readQueue, toJson } from '../admin/queue-list.js';
@@ -72,7 +72,7 @@ export const queueCommand: CommandModule<{ config?: string }, Args> = {
   describe: 'list and manage the queue',
   builder: (y) =>
     y
-      .command({ command: ['list', '$0'], describe: 'list the queue', builder: (q) => q.option('json', { type: 'boolean', describe: 'print JSON (SPEC schema)' }), handler: list })
+      .command({ command: ['list', '$0'], describe: 'list the queue', builder: (q) => q.option('json', { type: 'boolean', describe: 'print JSON (one object per message)' }), handler: list })
       .command({
         command: 'show <id>',
         describe: 'envelope, state and headers of one message',

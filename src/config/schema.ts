@@ -1,4 +1,4 @@
-// The configuration schema (SPEC §3): every key, its type, its default.
+// The configuration schema: every key of the file, its type, its default.
 // Validation happens once, in load.ts; the result is one frozen, typed Config.
 // Durations become milliseconds and sizes bytes here.
 import { z } from 'zod';

@@ -1,6 +1,7 @@
-// Temporary vs permanent for local delivery, decided once here (STYLE §5) and
-// carried as DeliveryOutcome.status: a full disk, a busy lock or a transient
-// system error is deferred and retried like a remote failure; a mailbox path
+// Temporary vs permanent for local delivery, decided once here, where the
+// failure is understood, and carried as DeliveryOutcome.status: a full disk,
+// a busy lock or a transient system error is deferred and retried like a
+// remote failure; a mailbox path
 // that cannot be a mailbox (a file where a directory must be, a symlink loop)
 // fails. Anything not understood is deferred: retried, then bounced after
 // relay.maxAge — never silently lost, never bounced on a hiccup.

@@ -1,7 +1,7 @@
 // Turns submitted bytes into a clean RFC 5322 message with CRLF line endings.
 // Input may use LF, CRLF or a mix (PHP 8 mail(): CRLF headers, LF body); each
 // line loses at most one CR before its LF, so CRs are never doubled, and a
-// lone CR inside a line is kept as data (SPEC §2). Refused (EX_DATAERR / 554):
+// lone CR inside a line is kept as data (as Postfix's sendmail does). Refused (EX_DATAERR / 554):
 // NUL bytes, header lines over 998 octets or with a bare CR, headers that
 // are not UTF-8.
 // Repaired: body lines over 998 octets in a single-part message are re-encoded

@@ -1,4 +1,4 @@
-// When a plain-text password may be sent (RFC 2595 §2.1, SPEC §5): over TLS,
+// When a plain-text password may be sent (RFC 2595 §2.1): over TLS,
 // or on a loopback connection (which never leaves the machine).
 import { isIP } from 'node:net';
 

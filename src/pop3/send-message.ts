@@ -1,7 +1,7 @@
 // Streams one message from its file to the client (RETR, TOP): read in large
 // chunks, encode for the wire, write with backpressure, never a string per
 // line. The status line, data and terminator are corked into few writes
-// (PEERS.md: Nagle / delayed-ACK stalls). A message deleted meanwhile by
+// (so Nagle's algorithm and the client's delayed ACK do not stall each reply). A message deleted meanwhile by
 // another reader is reported, not fatal.
 import type { MessageEntry } from '../mailbox/store.js';
 import type { Pop3Session } from './session.js';

@@ -1,7 +1,8 @@
 // Decides, once, whether a relay failure is temporary (defer and retry) or
 // permanent (bounce that recipient), and turns it into the reply text kept as
 // lastError. Authentication and TLS failures are our side's problem: always
-// temporary, so a bad password never bounces mail (SPEC §4 "fail closed").
+// temporary, so a bad password never bounces mail: the relay fails closed
+// (nothing is sent without the configured TLS and AUTH) and retries later.
 // Never includes credentials: nodemailer masks AUTH commands itself.
 
 export interface Failure {

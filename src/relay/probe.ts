@@ -5,7 +5,8 @@ import type { Config } from '../config/load.js';
 import { createLogger } from '../shared/log.js';
 import { classifyError } from './classify.js';
 import { OAuth2Tokens } from './oauth2.js';
-import { openSession, type Target, type Timeouts } from './session.js';
+import { openSession, type Target } from './session.js';
+import type { Timeouts } from './transaction.js';
 
 /** Resolves to a one-line description of the session; throws with the classified reply when it fails. */
 export async function probeTarget(config: Config, t: Target, timeouts: Timeouts = config.relay.timeouts): Promise<string> {

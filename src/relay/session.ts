@@ -1,14 +1,15 @@
-// One SMTP session to one host (nodemailer's SMTPConnection): connect, TLS as
-// the target requires, AUTH when configured — failing closed: if TLS or AUTH
-// is configured and cannot be used, the session fails and nothing is sent.
-// A session carries several messages, one transaction after another.
+// Opens one SMTP session to one host (nodemailer's SMTPConnection): connect,
+// EHLO, TLS as the target requires, AUTH when configured — failing closed: if
+// TLS or AUTH is configured and cannot be used, the session fails and nothing
+// is sent. A session carries several messages, one transaction after another
+// (transaction.ts).
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
-import type { RelayJob, RelayRecipient } from '../shared/delivery.js';
 import type { Logger } from '../shared/log.js';
-import { classifyError } from './classify.js';
+import { disableNagle, offeredAuth, peerAddress } from './nodemailer-adapter.js';
 import { oauthBearerPayload, OAuth2Tokens, xoauth2Payload, type OAuth2Config } from './oauth2.js';
 import { readSecret, type PasswordSource } from './secrets.js';
 import { tlsFilesOf } from './tls-files.js';
+import { sendMessage, type RcptResult, type SendOptions, type Timeouts } from './transaction.js';
 
 export type TlsPolicy = 'starttls' | 'implicit' | 'none' | 'opportunistic';
 
@@ -31,30 +32,11 @@ export interface Target {
   auth?: AuthConfig | undefined;
 }
 
-export interface Timeouts {
-  connect: number;
-  greeting: number;
-  command: number;
-  data: number;
-}
-
 export interface SessionContext {
   hostname: string;
   timeouts: Timeouts;
   log: Logger;
   oauth: (cfg: OAuth2Config) => OAuth2Tokens;
-}
-
-export type OutRecipient = RelayRecipient;
-
-/** What one session sends: a relay job less its queue id. */
-export type SendOptions = Omit<RelayJob, 'id'>;
-
-export interface RcptResult {
-  address: string;
-  ok: boolean;
-  temporary: boolean;
-  reply: string;
 }
 
 export interface Session {
@@ -138,15 +120,15 @@ export async function openSession(t: Target, ctx: SessionContext): Promise<Sessi
     });
   });
   // No Nagle: the message and the final "." would otherwise wait ~40 ms for a
-  // delayed ACK (PEERS.md; msmtp and OpenSMTPD lose that per message).
-  (conn as any)._socket?.setNoDelay?.(true);
-  const ip: string = (conn as any)._socket?.remoteAddress ?? t.address ?? t.host;
-  const relay = `${t.host}[${ip.replace(/^::ffff:/, '')}]:${t.port}`;
+  // delayed ACK (msmtp and OpenSMTPD lose that on every message).
+  disableNagle(conn);
+  const ip = peerAddress(conn) ?? (t.address ?? t.host).replace(/^::ffff:/, '');
+  const relay = `${t.host}[${ip}]:${t.port}`;
   if (t.auth) {
     // nodemailer lists only the mechanisms it implements; OAUTHBEARER (RFC 7628)
     // is ours, so read the AUTH line of the EHLO reply as well.
     const ehloAuth = /^250[ -]AUTH[ =](.*)$/im.exec(String(conn.lastServerResponse || ''))?.[1]?.toUpperCase().split(/\s+/) ?? [];
-    const offered: string[] = [...(((conn as any)._supportedAuth ?? []) as string[]), ...ehloAuth];
+    const offered: string[] = [...offeredAuth(conn), ...ehloAuth];
     let method: string | undefined;
     if (tokens) method = offered.includes('OAUTHBEARER') ? 'OAUTHBEARER' : 'XOAUTH2';
     else if (t.auth.mechanisms?.length) method = t.auth.mechanisms.find((m) => offered.includes(m)) ?? t.auth.mechanisms[0];
@@ -171,15 +153,8 @@ export async function openSession(t: Target, ctx: SessionContext): Promise<Sessi
     async send(opts) {
       if (failed) throw failed;
       session.uses++;
-      // Recipients with different NOTIFY need separate transactions (one DSN envelope each).
-      const groups = new Map<string, OutRecipient[]>();
-      for (const r of opts.recipients) {
-        const k = `${(r.notify ?? []).join(',')}|${r.orcpt ?? ''}`;
-        groups.set(k, [...(groups.get(k) ?? []), r]);
-      }
-      const results: RcptResult[] = [];
-      for (const group of groups.values()) results.push(...(await sendOne(conn, group, opts, ctx.timeouts)));
-      if (failed || (conn as any).__broken) session.usable = false;
+      const { results, broken } = await sendMessage(conn, opts, ctx.timeouts);
+      if (failed || broken) session.usable = false;
       return results;
     },
     close() {
@@ -192,75 +167,4 @@ export async function openSession(t: Target, ctx: SessionContext): Promise<Sessi
     },
   };
   return session;
-}
-
-async function sendOne(conn: SMTPConnection, rcpts: OutRecipient[], opts: SendOptions, timeouts: Timeouts): Promise<RcptResult[]> {
-  const first = rcpts[0]!;
-  const c = conn as any;
-  const offersUtf8 = (c._supportedExtensions as string[] | undefined)?.includes('SMTPUTF8') === true;
-  // RFC 6531 §3.4: an internationalised address cannot be sent to a server
-  // that does not offer SMTPUTF8 (nodemailer would send it bare). The message
-  // is returned, as Postfix does; UTF-8 only in the header still goes out.
-  if (!offersUtf8 && [opts.sender, ...rcpts.map((r) => r.address)].some((a) => /[^\x00-\x7f]/.test(a))) {
-    const reply = '550 5.6.7 SMTPUTF8 is required (internationalized address), but was not offered by the host';
-    return rcpts.map((r) => ({ address: r.address, ok: false, temporary: false, reply }));
-  }
-  const envelope = {
-    from: opts.sender,
-    to: rcpts.map((r) => r.address),
-    size: opts.message.length,
-    use8BitMime: opts.eightBit,
-    dsn: opts.ret || opts.envid || first.notify || first.orcpt ? { ret: opts.ret, envid: opts.envid, notify: first.notify, orcpt: first.orcpt } : undefined,
-  };
-  // A watchdog over the whole transaction (RFC 5321 §4.5.3.2 timeouts are per
-  // phase; a server trickling bytes could still stall us forever without it).
-  const budget = timeouts.data + 4 * timeouts.command;
-  let timer: NodeJS.Timeout | undefined;
-  const watchdog = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      conn.close();
-      reject(Object.assign(new Error(`delivery took longer than ${Math.round(budget / 1000)}s; abandoned`), { code: 'ETIMEDOUT' }));
-    }, budget);
-  });
-  // nodemailer asks for SMTPUTF8 only when an address is UTF-8; a message with
-  // UTF-8 in its header (RFC 6532) needs it as much, so add it to MAIL FROM.
-  const addUtf8 = opts.smtputf8 === true && offersUtf8;
-  if (addUtf8) {
-    const plain = c._sendCommand;
-    c._sendCommand = function (str: string, logStr?: string) {
-      if (/^MAIL FROM:/i.test(str) && !/ SMTPUTF8(\s|$)/i.test(str)) {
-        str += ' SMTPUTF8';
-        c._usingSmtpUtf8 = true;
-      }
-      return plain.call(c, str, logStr);
-    };
-  }
-  try {
-    const info = await Promise.race([promisify<any>((cb) => conn.send(envelope as never, opts.message, (err, i) => cb(err, i))), watchdog]);
-    const rejected = new Map<string, RcptResult>();
-    for (const e of (info.rejectedErrors ?? []) as any[]) {
-      const f = classifyError(e);
-      if (e.recipient) rejected.set(e.recipient, { address: e.recipient, ok: false, temporary: f.temporary, reply: f.reply });
-    }
-    const reply = String(info.response ?? '250 OK').replace(/\s+/g, ' ').trim();
-    const accepted = new Set<string>(info.accepted ?? []);
-    // LMTP gives one reply per recipient; nodemailer files failures in rejectedErrors.
-    // After a completed transaction the server is ready for the next MAIL FROM
-    // (RFC 5321 §4.1.4): no RSET, one round trip less per message.
-    return rcpts.map((r) => rejected.get(r.address) ?? (accepted.has(r.address) ? { address: r.address, ok: true, temporary: false, reply } : { address: r.address, ok: false, temporary: true, reply: 'no reply for this recipient' }));
-  } catch (err: any) {
-    const perRcpt = new Map<string, RcptResult>();
-    for (const e of (err?.rejectedErrors ?? []) as any[]) {
-      const f = classifyError(e);
-      if (e.recipient) perRcpt.set(e.recipient, { address: e.recipient, ok: false, temporary: f.temporary, reply: f.reply });
-    }
-    const f = classifyError(err);
-    // MAIL/RCPT/DATA refusals leave the connection usable; a dead or timed-out one does not.
-    const broken = !['EENVELOPE', 'EMESSAGE'].includes(err?.code) || !(await promisify<boolean>((cb) => conn.reset((e, ok) => cb(e, ok))).then(() => true, () => false));
-    if (broken) (conn as any).__broken = true;
-    return rcpts.map((r) => perRcpt.get(r.address) ?? { address: r.address, ok: false, temporary: f.temporary, reply: f.reply });
-  } finally {
-    clearTimeout(timer);
-    if (addUtf8) delete c._sendCommand;
-  }
 }

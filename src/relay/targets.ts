@@ -1,5 +1,5 @@
 // Which smart hosts carry a message: the first relay.routes entry whose sender
-// pattern matches (shell-style "*"), else relay.smarthosts (SPEC §4).
+// pattern matches (shell-style "*"), else relay.smarthosts.
 import type { Config } from '../config/load.js';
 import type { Target } from './session.js';
 

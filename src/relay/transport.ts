@@ -1,7 +1,7 @@
 // Delivering one message's remote recipients: to the smart hosts in order, or
 // to a domain's MX hosts by preference. A connection failure or 4xx moves on to
 // the next host; a 5xx fails that recipient; what is left after the last host
-// is deferred with the last reason (SPEC §4).
+// is deferred with the last reason, so the queue shows why.
 import type { promises as dns } from 'node:dns';
 import type { RelayJob, RelayResult } from '../shared/delivery.js';
 import type { Logger } from '../shared/log.js';
@@ -9,7 +9,8 @@ import { classifyError } from './classify.js';
 import { resolveMx } from './mx.js';
 import type { SessionPool } from './pool.js';
 import type { RateLimiter } from './rate-limit.js';
-import type { OutRecipient, Target } from './session.js';
+import type { Target } from './session.js';
+import type { OutRecipient } from './transaction.js';
 
 async function tryTargets(pool: SessionPool, targets: Target[], job: RelayJob, log: Logger, limiter?: RateLimiter): Promise<RelayResult[]> {
   let remaining = job.recipients;

@@ -1,4 +1,5 @@
-// The submission-time check (SPEC §4): a recipient in a local domain must be a
+// The submission-time check, so mail to a typo is refused while the sender
+// is still there, not bounced later: a recipient in a local domain must be a
 // mailbox user, a system account (local.systemUsers) or an alias, else it is
 // refused — sendmail exits 67, the socket answers 550 5.1.1. Runs in the
 // sendmail fast path: synchronous, no zod, files read only when a recipient is

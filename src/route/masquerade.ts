@@ -1,4 +1,4 @@
-// Masquerading (SPEC §3 `masquerade`) of sender headers: an address whose
+// Masquerading (the `masquerade` setting) of sender headers: an address whose
 // domain is exactly the host name becomes user@<masquerade> in From, Sender,
 // Reply-To and their Resent- forms, as Postfix's masquerade_classes
 // header_sender does. The envelope sender is masqueraded in submit/sanitize.ts.

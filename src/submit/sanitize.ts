@@ -33,7 +33,7 @@ function qualify(a: string, domain: string): string {
   return a.includes('@') ? a : `${a}@${domain}`;
 }
 
-/** user@<hostname> -> user@<masquerade> (SPEC §3 masquerade). */
+/** user@<hostname> -> user@<masquerade> (the `masquerade` setting). */
 export function masquerade(a: string, q: Qualify): string {
   if (!q.masquerade) return a;
   const at = a.lastIndexOf('@');

@@ -1,5 +1,5 @@
 // mailroom queue list|show|hold|release|delete|flush, run as the real command
-// against a real spool; exit codes follow sysexits (SPEC §2).
+// against a real spool; exit codes follow sysexits(3).
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, test } from 'node:test';
@@ -32,7 +32,7 @@ before(async () => {
 });
 after(() => sb.cleanup());
 
-test('queue list --json has the fields of SPEC §2 with their types', async () => {
+test('queue list --json has the documented fields with their types', async () => {
   const r = await mailroom(sb, ['queue', 'list', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const q = JSON.parse(r.stdout);

@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { parseEnvelope } from '../../src/spool/envelope.js';
 import type { QueueId } from '../../src/spool/queue-id.js';
 import { sandbox, startDaemon, waitFor, type DaemonProc, type Sandbox, queuedEnvPath, queuedIds } from '../helpers/env.js';
-import { rawClient, type RawClient } from '../socket/client.js';
+import { rawClient, type RawClient } from '../helpers/smtp-client.js';
 
 const CLIENTS = 8;
 const TOTAL = 200;

@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import { decodeHeader, decodeRecords, encodeHeader } from '../../src/spool/journal-format.js';
 import { loadSpoolNative } from '../../src/spool/syncfs.js';
 import { BIN, queuedIds, run, sandbox, sandboxWith, startDaemon, waitFor, type Sandbox } from '../helpers/env.js';
-import { rawClient } from '../socket/client.js';
+import { rawClient } from '../helpers/smtp-client.js';
 
 const skip = !loadSpoolNative() ? 'needs the addon' : false;
 

@@ -97,7 +97,7 @@ test('an idle client does not keep the daemon from stopping', async () => {
 });
 
 test('SIGTERM during a transaction: the client may finish it, gets its 250, and the message is queued', async () => {
-  const { rawClient } = await import('../socket/client.js');
+  const { rawClient } = await import('../helpers/smtp-client.js');
   const d = await startDaemon(sb);
   const c = await rawClient(sb.socket);
   try {

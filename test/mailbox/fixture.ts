@@ -51,7 +51,7 @@ export async function writeUsersFile(path: string, users: Record<string, string>
   writeFileSync(path, lines.join('\n') + '\n', { mode: 0o600 });
 }
 
-/** A self-signed certificate for localhost / 127.0.0.1 (openssl, PEERS.md). */
+/** A self-signed certificate for localhost / 127.0.0.1 (made with openssl). */
 export function makeCert(dir: string): { cert: string; key: string } {
   const cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');

@@ -3,7 +3,7 @@
 // with BODY=8BITMIME / SMTPUTF8 on MAIL FROM), and the DSN parameters of
 // RFC 3461 (RET, ENVID on MAIL FROM; NOTIFY, ORCPT on RCPT TO) passed on to a
 // smart host that offers DSN. aiosmtpd does not offer DSN, so smtp-server
-// (with hideDSN: false) plays that smart host (STYLE §8). A second smtp-server
+// (with hideDSN: false) plays that smart host. A second smtp-server
 // that does not offer SMTPUTF8 gets no internationalised address (returned
 // with 5.6.7), but a message with UTF-8 only in its header.
 import assert from 'node:assert/strict';

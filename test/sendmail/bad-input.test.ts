@@ -1,5 +1,5 @@
-// Hostile and broken input to bin/sendmail (SPEC §2, STYLE §2 "everything on
-// stdin is hostile"): each refusal is one clear line on stderr, the sysexits
+// Hostile and broken input to bin/sendmail (everything on stdin is treated
+// as hostile): each refusal is one clear line on stderr, the sysexits
 // code, and nothing left in maildrop/ — not even a temporary file. The one
 // repair: an over-long body line is re-encoded quoted-printable, content exact.
 import assert from 'node:assert/strict';

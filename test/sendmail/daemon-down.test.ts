@@ -1,5 +1,5 @@
-// sendmail with the daemon down (SPEC §2 "works whether or not the daemon is
-// running"; STYLE §8 crash cases): the message waits in maildrop/ and is
+// sendmail with the daemon down (sendmail works whether or not the daemon is
+// running, and a daemon crash loses nothing): the message waits in maildrop/ and is
 // picked up, envelope and bytes unchanged, once the daemon starts. When not
 // even maildrop/ can be written, sendmail says so with EX_CANTCREAT (73).
 import assert from 'node:assert/strict';

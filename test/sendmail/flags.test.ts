@@ -1,4 +1,4 @@
-// sendmail(8) flags of SPEC §2 on the delivery path: the real bin/sendmail runs
+// The sendmail(8) flags on the delivery path: the real bin/sendmail runs
 // against a sandbox config with no daemon, and each test reads what it left in
 // maildrop/ (a JSON envelope line, then the CRLF message).
 import assert from 'node:assert/strict';

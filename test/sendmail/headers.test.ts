@@ -1,4 +1,4 @@
-// Header fix-ups of the sendmail path (SPEC §2): Received first; Date,
+// Header fix-ups of the sendmail path: Received first; Date,
 // Message-ID and From added only when missing; masquerade on the generated
 // From and the envelope sender; bare names qualified with the host name.
 // Long and non-ASCII -F names: RFC 2047 encoded words of at most 75

@@ -1,4 +1,4 @@
-// Line endings on the sendmail path (SPEC §2): LF, CRLF and mixed input are
+// Line endings on the sendmail path: LF, CRLF and mixed input are
 // stored with clean CRLF, a CR is never doubled, and a lone CR inside a line
 // stays data. PHP's own mail() (php-cli) is the real-world caller that mixes
 // CRLF headers with an LF body.

@@ -1,4 +1,4 @@
-// sendmail's other modes (SPEC §2): -bp / mailq, -bi / newaliases, -bv, -q,
+// sendmail's other modes: -bp / mailq, -bi / newaliases, -bv, -q,
 // and the names mailq / newaliases / sendmail reached through argv[0] — by
 // symlinks to bin/sendmail, as `mailroom install` and distributions make them.
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// sendmail -bs (SPEC §2): real SMTP on the process's stdin/stdout. Driven by a
+// sendmail -bs: real SMTP on the process's stdin/stdout. Driven by a
 // client nobody here wrote — Python's smtplib, attached to the child's pipes
 // through a socketpair — and by the exact exchange Symfony Mailer's
 // SendmailTransport writes, byte for byte, from Node.

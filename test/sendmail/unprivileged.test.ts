@@ -1,6 +1,6 @@
-// sendmail run by an ordinary user (SPEC §6: maildrop/ is 1733 — anyone may
-// drop, nobody may list) and with the daemon down (SPEC §2: the message waits
-// in the spool). Uses setpriv to become "nobody"; the daemon runs as root and
+// sendmail run by an ordinary user (maildrop/ is 1733 — anyone may drop,
+// nobody may list) and with the daemon down (the message waits in the
+// spool). Uses setpriv to become "nobody"; the daemon runs as root and
 // takes the submitting user from the drop file's owner, never from its content.
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';

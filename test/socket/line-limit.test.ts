@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { queuedIds, sandbox, startDaemon, type DaemonProc, type Sandbox } from '../helpers/env.js';
-import { rawClient, type RawClient } from './client.js';
+import { rawClient, type RawClient } from '../helpers/smtp-client.js';
 
 /** A RCPT line of exactly `len` octets before its CRLF (the padding is in ORCPT). */
 function rcptOf(len: number): string {

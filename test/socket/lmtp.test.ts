@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { run, sandbox, startDaemon, type DaemonProc, type Sandbox, queuedIds, queuedEnvelope } from '../helpers/env.js';
-import { PYTHON, rawClient } from './client.js';
+import { PYTHON } from '../helpers/daemon.js';
+import { rawClient } from '../helpers/smtp-client.js';
 
 let sb: Sandbox;
 let daemon: DaemonProc;

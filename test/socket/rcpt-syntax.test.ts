@@ -7,7 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { queuedEnvelope, queuedIds, sandbox, startDaemon, type DaemonProc, type Sandbox } from '../helpers/env.js';
-import { rawClient } from './client.js';
+import { rawClient } from '../helpers/smtp-client.js';
 
 const BAD_ADDRESSES = ['user@@example.net', 'user@-bad-.example', '<unbalanced@example.net', 'user@', '@example.net', 'a b@example.net', 'user@exa mple.net'];
 const rcptLine = (a: string) => (a.startsWith('<') ? `RCPT TO:${a}\r\n` : `RCPT TO:<${a}>\r\n`);

@@ -5,7 +5,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { run, sandbox, startDaemon, type DaemonProc, type Sandbox, queuedIds, queuedEnvPath, queuedEnvelope } from '../helpers/env.js';
-import { PYTHON, rawClient } from './client.js';
+import { PYTHON } from '../helpers/daemon.js';
+import { rawClient } from '../helpers/smtp-client.js';
 
 const LIMIT = 100 * 1024;
 let sb: Sandbox;

@@ -74,7 +74,7 @@ export function composeSubmission(s: Submission): Composed {
       : new MailroomError('USAGE', 'usage', 'no recipients given (name them, or use -t)');
   }
 
-  // SPEC §4: a local name without a mailbox user or alias is refused here (EX_NOUSER / 550 5.1.1).
+  // A local name without a mailbox user or alias is refused here, at submission, (EX_NOUSER / 550 5.1.1).
   checkLocalRecipients(s.view, recipients.map((r) => r.address));
 
   const fields = masqueradeHeaders(msg.fields.filter((f) => !/^(resent-)?bcc$/i.test(f.name)), s.view.hostname, s.view.masquerade);

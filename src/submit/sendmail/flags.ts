@@ -1,4 +1,4 @@
-// sendmail(8) command-line parsing (SPEC §2), getopt-style like Postfix:
+// sendmail(8) command-line parsing (the flags of sendmail(8)), getopt-style like Postfix:
 // options up to the first non-option or "--", then recipients. Option values
 // may be attached (-fuser@x) or separate (-f user@x). Unknown flags are EX_USAGE.
 import { MailroomError } from '../../shared/errors.js';

@@ -1,7 +1,7 @@
 // The sendmail(8) entry point (also mailq and newaliases by argv[0]). The fast
 // path — read stdin, fix headers, write maildrop/, poke the daemon — imports
 // only what it needs; other modes are loaded on demand. Every failure ends as
-// one line on stderr and a sysexits code (SPEC §2).
+// one line on stderr and a sysexits code, as scripts calling sendmail expect.
 import { basename } from 'node:path';
 import type { SubmitView } from '../../config/submit-view.js';
 import { MailroomError } from '../../shared/errors.js';
@@ -22,7 +22,7 @@ import { cleanSender } from '../sanitize.js';
  */
 export function checkArguments(o: SendmailOptions, view: SubmitView): void {
   // Refuse header injection through arguments before reading the message, and
-  // whether or not a From header will be generated (SPEC §2).
+  // whether or not a From header will be generated.
   if (o.fullName !== undefined && /[\r\n\0]/.test(o.fullName)) {
     throw new MailroomError('BAD_FULL_NAME', 'data', 'full name (-F) contains a line break or NUL (header injection refused)');
   }

@@ -190,7 +190,7 @@ class StdioSession {
       // 553: the mailbox name is not allowed (RFC 5321 §4.2.3); the reason names the address.
       return this.reply(`553 5.1.3 ${(err as Error).message}`);
     }
-    // SPEC §4: an unknown local name is refused now, per recipient, not at the end of DATA.
+    // An unknown local name is refused now, per recipient, not at the end of DATA.
     if (unknownLocalRecipient(this.view, [address]) !== undefined) return this.reply(`550 5.1.1 <${address}>: Recipient address rejected: no such local user`);
     this.tx.recipients.push({ address, ...(notify ? { notify } : {}), ...(orcpt ? { orcpt } : {}) });
     this.reply('250 2.1.5 Ok');

@@ -7,44 +7,22 @@
 // (RFC 5321 §4.5.3.1.10) instead and close, as smtp-server cannot resume
 // after an over-long line. DATA lines are not bounded here: the message is,
 // by the size limit.
-import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
+import { answerParserErrors } from './smtp-server-adapter.js';
 
 /** Octets of a command line without its CRLF. */
 export const SMTP_COMMAND_LINE_MAX = 1010;
 
-interface Parser {
-  on(event: 'error', listener: (err: Error) => void): void;
-  removeAllListeners(event: 'error'): void;
-}
-
-interface Patchable {
-  _createParser(): Parser;
-  send(code: number, text: string, context?: string | false): void;
-  close(): void;
-  _server: { options: { answerLongLines?: boolean } };
-}
-
-let patched = false;
-
 /** Options to spread into the SMTPServer options: the bound and the 500 reply. */
 export function boundCommandLines(): object {
-  const proto = (SMTPConnection as unknown as { prototype: Partial<Patchable> }).prototype;
-  // Without this private hook (another smtp-server version) the bound still holds, with its 421.
-  if (!patched && typeof proto._createParser === 'function') {
-    patched = true;
-    const original = proto._createParser;
-    proto._createParser = function (this: Patchable) {
-      const parser = original.call(this);
-      if (this._server.options.answerLongLines !== true) return parser;
+  // Without the adapter's hook (another smtp-server version) the bound still holds, with its 421.
+  answerParserErrors(
+    (c) => c.serverOptions.answerLongLines === true,
+    (c, err) => {
       // The parser's errors carry no code; its only one today is this message.
-      parser.removeAllListeners('error');
-      parser.on('error', (err) => {
-        if (err.message !== 'Command line too long') return this.send(421, `Error: ${err.message}`);
-        this.send(500, '5.5.2 Line too long', false);
-        this.close();
-      });
-      return parser;
-    };
-  }
+      if (err.message !== 'Command line too long') return c.send(421, `Error: ${err.message}`);
+      c.send(500, '5.5.2 Line too long', false);
+      c.close();
+    },
+  );
   return { maxCommandLength: SMTP_COMMAND_LINE_MAX, answerLongLines: true };
 }

@@ -2,17 +2,10 @@
 // Bad recipient address syntax" before onRcptTo sees it (and cuts the path at
 // white space). The local socket answers every malformed path itself, 553
 // 5.1.3 with the reason naming the address, as `sendmail -bs` does. smtp-server
-// has no hook for this: the connection's RCPT handler is wrapped, for servers
-// created with `explainRcptSyntax` only (as greeting.ts does for the greeting).
-import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
+// has no hook for this: smtp-server-adapter.ts lets this module answer RCPT
+// first, for servers created with `explainRcptSyntax` only.
 import { addressProblem, stripBrackets } from '../../message/address.js';
-
-interface Patchable {
-  handler_RCPT(command: Buffer | string, callback: () => void): void;
-  send(code: number, text: string): void;
-  session: { envelope: { mailFrom: unknown } };
-  _server: { options: { explainRcptSyntax?: boolean } };
-}
+import { beforeRcpt } from './smtp-server-adapter.js';
 
 /**
  * The path of "RCPT TO:<path> params" as written: "<" up to the first ">"
@@ -41,22 +34,13 @@ export function rcptSyntaxProblem(command: string): string | undefined {
   return address === '' ? undefined : addressProblem(address);
 }
 
-let patched = false;
-
 export function explainRcptSyntax(): void {
-  if (patched) return;
-  patched = true;
-  const proto = (SMTPConnection as unknown as { prototype: Patchable }).prototype;
-  const original = proto.handler_RCPT;
-  proto.handler_RCPT = function (this: Patchable, command, callback) {
+  beforeRcpt((c, command) => {
     // Before MAIL, smtp-server's own 503 comes first.
-    if (this._server.options.explainRcptSyntax === true && this.session.envelope.mailFrom) {
-      const why = rcptSyntaxProblem(command.toString());
-      if (why) {
-        this.send(553, `5.1.3 bad recipient: ${why}`);
-        return callback();
-      }
-    }
-    return original.call(this, command, callback);
-  };
+    if (c.serverOptions.explainRcptSyntax !== true || !c.hasSender) return false;
+    const why = rcptSyntaxProblem(command);
+    if (!why) return false;
+    c.send(553, `5.1.3 bad recipient: ${why}`);
+    return true;
+  });
 }

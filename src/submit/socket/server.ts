@@ -4,7 +4,6 @@
 // Extensions: SIZE, 8BITMIME, SMTPUTF8, PIPELINING, DSN. ENHANCEDSTATUSCODES is not
 // advertised (smtp-server would prefix its own codes to ours); our replies carry them in the text.
 import { chmodSync, promises as fsp } from 'node:fs';
-import type { Socket } from 'node:net';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { Config } from '../../config/load.js';
 import { submitViewOf } from '../../config/load.js';
@@ -18,6 +17,7 @@ import { composeSubmission } from '../sendmail/compose.js';
 import { allowImmediateGreeting } from './greeting.js';
 import { boundCommandLines } from './line-limit.js';
 import { explainRcptSyntax } from './rcpt-syntax.js';
+import { coalesceReplies } from './smtp-server-adapter.js';
 import { addressProblem } from '../../message/address.js';
 import { isKnownLocalName, localNameOf } from '../../route/known-local.js';
 
@@ -38,30 +38,6 @@ async function readLimited(stream: SMTPServerDataStream, limit: number): Promise
     if (total <= limit) parts.push(chunk);
   }
   return stream.sizeExceeded || total > limit ? undefined : Buffer.concat(parts, total);
-}
-
-/**
- * smtp-server writes each reply with its own write(2). A pipelining client
- * gets several at once (the 250 for its message, then those for the MAIL,
- * RCPT and DATA it sent behind it, all answered in one synchronous run):
- * corked until the end of the tick they leave in one write, and wake the
- * client once.
- */
-function coalesceReplies(socket: Socket): void {
-  const write = socket.write;
-  let corked = false;
-  const uncork = () => {
-    corked = false;
-    socket.uncork();
-  };
-  socket.write = function (this: Socket, ...args: unknown[]) {
-    if (!corked) {
-      corked = true;
-      socket.cork();
-      process.nextTick(uncork);
-    }
-    return (write as (...a: unknown[]) => boolean).apply(this, args);
-  } as Socket['write'];
 }
 
 export async function startSocketServer(config: Config, publisher: Publisher, log: Logger): Promise<SocketServer> {
@@ -99,7 +75,7 @@ export async function startSocketServer(config: Config, publisher: Publisher, lo
       // The same check as sendmail's (rcpt-syntax.ts answers what smtp-server cannot parse at all).
       const why = address.address === '' ? 'empty address' : addressProblem(address.address);
       if (why) return cb(Object.assign(new Error(`5.1.3 bad recipient: ${why}`), { responseCode: 553 }));
-      // SPEC §4: an unknown local recipient is refused at RCPT TO (550 5.1.1), not bounced later.
+      // An unknown local recipient is refused at RCPT TO (550 5.1.1), while the client is there, not bounced later.
       const name = localNameOf(view, address.address.includes('@') ? address.address : `${address.address}@${config.hostname}`);
       if (name !== undefined && !isKnownLocalName(view, name)) return cb(smtpError(new MailroomError('NO_SUCH_USER', 'nouser', `<${address.address}>: Recipient address rejected: User unknown in local recipient table`)));
       cb();

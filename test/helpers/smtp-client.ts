@@ -1,6 +1,7 @@
-// A raw SMTP/LMTP client over a Unix socket for tests where exact bytes and
-// timing matter (pipelining, "250 only after the file is on disk"). Replies
-// are parsed as they arrive; `onReply` runs synchronously on each one.
+// The SMTP/LMTP test client over a Unix socket: raw, for tests where exact
+// bytes and timing matter (pipelining, "250 only after the file is on disk"),
+// with replies parsed as they arrive and `onReply` run synchronously on each
+// one; and smtpDialog, one command after each reply, on top of it.
 import { connect, type Socket } from 'node:net';
 
 export interface RawClient {
@@ -57,5 +58,20 @@ export async function rawClient(path: string, onReply?: (reply: string) => void)
   };
 }
 
-/** Runs a Python script with Debian's interpreter (its smtplib); args after the script. */
-export const PYTHON = '/usr/bin/python3';
+/**
+ * A minimal SMTP/LMTP dialog: sends each command after the previous reply and
+ * returns the greeting and the replies (multi-line replies joined by \n).
+ */
+export async function smtpDialog(path: string, commands: (string | Buffer)[]): Promise<string[]> {
+  const c = await rawClient(path);
+  try {
+    const out = await c.replies(1);
+    for (const cmd of commands) {
+      c.write(cmd);
+      out.push(...(await c.replies(1)));
+    }
+    return out;
+  } finally {
+    c.close();
+  }
+}
