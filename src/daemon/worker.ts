@@ -15,9 +15,9 @@ const send = (m: WorkerMessage) => process.send!(m);
 
 /** Waits for the listeners the root process bound (until its 'go'). */
 export function receiveListeners(timeoutMs = 10_000): Promise<void> {
-  if (process.getuid?.() === 0) throw new MailroomError('STILL_ROOT', 'internal', 'the daemon process is still root under privilege separation');
+  if (process.getuid?.() === 0) throw new MailroomError('STILL_ROOT', 'the daemon process is still root under privilege separation');
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new MailroomError('NO_GO', 'internal', 'the root process did not hand over its listeners')), timeoutMs);
+    const timer = setTimeout(() => reject(new MailroomError('NO_GO', 'the root process did not hand over its listeners')), timeoutMs);
     const on = (m: MasterMessage, handle: unknown) => {
       if (m?.type === 'listener' && handle) adoptListener(m.where, handle as Server);
       else if (m?.type === 'go') {

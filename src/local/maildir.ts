@@ -76,7 +76,7 @@ export function createMaildirWriter(syncDir: (dir: string) => Promise<void>, mod
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const st = await fsp.lstat(path);
       // A symlink or a file where the mailbox must be: refuse, never follow.
-      if (!st.isDirectory()) throw new MailroomError('MAILBOX_UNUSABLE', 'cantcreat', `mailbox unusable: ${path} is not a directory`);
+      if (!st.isDirectory()) throw new MailroomError('MAILBOX_UNUSABLE', `mailbox unusable: ${path} is not a directory`);
       return false;
     }
     if (owner) await fsp.chown(path, owner.uid, owner.gid);

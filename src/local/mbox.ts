@@ -50,7 +50,7 @@ export async function appendMbox(file: string, entry: Buffer, owner: Owner | und
     }
     try {
       const st = await fh.stat();
-      if (!st.isFile()) throw new MailroomError('MAILBOX_UNUSABLE', 'cantcreat', `mailbox unusable: ${file} is not a regular file`);
+      if (!st.isFile()) throw new MailroomError('MAILBOX_UNUSABLE', `mailbox unusable: ${file} is not a regular file`);
       if (created && owner) await fh.chown(owner.uid, owner.gid);
       const before = st.size;
       try {

@@ -7,6 +7,7 @@ import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import type { MailboxStore, MessageEntry } from '../mailbox/store.js';
 import type { Logger } from '../shared/log.js';
+import { pop3ReplyFor } from '../shared/replies.js';
 import type { LoginThrottle } from '../users/throttle.js';
 import { isPlaintextAllowed } from './auth-rules.js';
 import type { Pop3Command } from './command.js';
@@ -237,7 +238,7 @@ export class Pop3Session {
       await cmd.run(this, args, rest);
     } catch (err) {
       this.log.error('pop3 command failed', { sid: this.sid, user: this.user, command: verb, error: (err as Error).message });
-      this.send('-ERR [SYS/TEMP] Internal error, try again later.');
+      this.send(pop3ReplyFor(err));
     }
   }
 }

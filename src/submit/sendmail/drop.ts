@@ -31,7 +31,7 @@ export async function dropMessage(view: SubmitView, id: QueueId, c: Composed): P
     }
   }
   if (c.content.length + RESERVE > free) {
-    throw new MailroomError('SPOOL_FULL', 'temporary', `not enough free space in ${paths.maildrop} for a ${c.content.length}-byte message; try again later`);
+    throw new MailroomError('SPOOL_FULL', `not enough free space in ${paths.maildrop} for a ${c.content.length}-byte message; try again later`);
   }
   try {
     writeDrop(paths.maildrop, id, c.drop, c.content);
