@@ -4,16 +4,16 @@
 // imports the other. Types only: nothing here runs.
 import type { Destination } from '../route/destination.js';
 import type { Envelope } from '../spool/envelope.js';
+import type { Result } from './replies.js';
 
 /**
  * The result of one delivery attempt to one recipient, as the runner records
- * it. Temporary vs permanent is decided once, where the failure is understood
- * (local/deliver.ts, relay/classify.ts), and travels as `status`.
+ * it: status, SMTP code, enhanced status and text (shared/replies.ts builds
+ * them; replyLine renders "452 4.2.2 mailbox full (...)"). Temporary vs
+ * permanent is decided once, where the failure is understood
+ * (local/classify.ts, relay/classify.ts), and travels as `status`.
  */
-export interface DeliveryOutcome {
-  status: 'delivered' | 'deferred' | 'failed';
-  /** The reply or reason, e.g. "250 2.0.0 delivered to maildir" or "452 4.2.2 quota exceeded". */
-  reply: string;
+export interface DeliveryOutcome extends Result {
   /** Where it went, for the log line: "maildir:/var/mail/root", "lmtp:127.0.0.1:24", "smtp.example.com[192.0.2.1]:587". */
   relay?: string;
 }
@@ -46,10 +46,8 @@ export interface RelayJob {
 }
 
 /** One remote recipient's result (`relay` and `tls` for the log line). */
-export interface RelayResult {
+export interface RelayResult extends Result {
   address: string;
-  status: 'delivered' | 'deferred' | 'failed';
-  reply: string;
   relay?: string;
   tls?: boolean;
 }
