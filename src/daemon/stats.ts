@@ -4,35 +4,10 @@
 // hour. Kept in memory only: a restart starts the counters again at zero.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { DELIVERY_RESULTS, type DaemonStatus, type DeliveryResult, type LastError, type ResultCounts } from '../shared/control.js';
 import type { Reply } from '../shared/replies.js';
 
-export type DeliveryResult = 'delivered' | 'deferred' | 'failed';
-export const DELIVERY_RESULTS: readonly DeliveryResult[] = ['delivered', 'deferred', 'failed'];
-
-/** One count per result. */
-export type ResultCounts = Record<DeliveryResult, number>;
-
-/**
- * The last attempt that did not deliver. Only the reply's codes: the control
- * socket is open to every local user, and a reply's text often names the
- * recipient (the full text is in the log and in `mailroom queue show`).
- */
-export interface LastError {
-  id: string;
-  at: string;
-  result: Exclude<DeliveryResult, 'delivered'>;
-  code: string;
-}
-
-/** The daemon's answer to the control command "status" (one JSON line). */
-export interface DaemonStatus {
-  pid: number;
-  startedAt: string;
-  version: string;
-  total: ResultCounts;
-  lastHour: ResultCounts;
-  lastError: LastError | null;
-}
+export { DELIVERY_RESULTS, type DaemonStatus, type DeliveryResult, type LastError, type ResultCounts };
 
 /** The queue manager's hook: called once per recipient attempt. */
 export interface OutcomeRecorder {

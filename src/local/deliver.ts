@@ -8,11 +8,10 @@
 import type { Config } from '../config/load.js';
 import { isMailboxName } from '../route/expand.js';
 import type { Logger } from '../shared/log.js';
-import type { Envelope } from '../spool/envelope.js';
 import { alreadyDeliveredTo, toUnixLines, traceHeaders } from './headers.js';
 import { deliverLmtp, parseLmtpUrl } from './lmtp.js';
 import { mboxEntry } from './mbox.js';
-import type { DeliveryOutcome, LocalDelivery } from '../shared/delivery.js';
+import type { DeliveryEnvelope, DeliveryOutcome, LocalDelivery } from '../shared/delivery.js';
 import { replies, replyLine } from '../shared/replies.js';
 import { createLocalWriter, type LocalWrite, type LocalWriterOptions } from './writer.js';
 
@@ -27,7 +26,7 @@ export function createLocalDelivery(config: Config, log: Logger, opts: LocalDeli
   const lmtp = config.local.lmtp ? parseLmtpUrl(config.local.lmtp) : undefined;
   const write = opts.write ?? createLocalWriter(config, opts).write;
   let closed = false;
-  const withTrace = (env: Envelope, recipient: string, message: Buffer) => Buffer.concat([traceHeaders(env.sender, recipient), toUnixLines(message)]);
+  const withTrace = (env: DeliveryEnvelope, recipient: string, message: Buffer) => Buffer.concat([traceHeaders(env.sender, recipient), toUnixLines(message)]);
 
   return {
     async deliver(dest, env, recipient, message) {

@@ -7,7 +7,7 @@ import { closeSync, constants, fchownSync, promises as fsp } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { MailroomError } from '../shared/errors.js';
-import { fsyncDir, fsyncFd, openFd, writeAll } from '../spool/fsio.js';
+import { fsyncDir, fsyncFd, openFd, writeAll } from '../shared/fsio.js';
 
 export interface Owner {
   uid: number;

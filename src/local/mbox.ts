@@ -5,7 +5,7 @@
 // reader never sees half a message appended for good. Never follows symlinks.
 import { constants, promises as fsp } from 'node:fs';
 import { dirname } from 'node:path';
-import { fsyncDir } from '../spool/fsio.js';
+import { fsyncDir } from '../shared/fsio.js';
 import { MailroomError } from '../shared/errors.js';
 import { dotlock, type DotlockOptions } from './dotlock.js';
 import type { Owner } from './maildir.js';

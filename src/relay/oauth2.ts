@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MailroomError } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
-import { replaceFileAtomic } from '../spool/fsio.js';
+import { replaceFileAtomic } from '../shared/fsio.js';
 import { readSecret } from './secrets.js';
 
 export interface OAuth2Config {

@@ -5,7 +5,7 @@
 import { promises as fsp, readFileSync, renameSync } from 'node:fs';
 import { MailroomError } from '../shared/errors.js';
 import { parseEnvelope, serializeEnvelope, type Envelope } from './envelope.js';
-import { fsyncDir, replaceFileAtomic } from './fsio.js';
+import { fsyncDir, replaceFileAtomic } from '../shared/fsio.js';
 import { QUEUE_STATES, type EnvelopeDir, type QueueState, type SpoolPaths } from './paths.js';
 import type { QueueId } from './queue-id.js';
 

@@ -8,7 +8,7 @@ import { pickupFifoPath, pokePickup } from '../../shared/poke.js';
 import { writeDrop } from '../../spool/maildrop.js';
 import { spoolPaths } from '../../spool/paths.js';
 import type { QueueId } from '../../spool/queue-id.js';
-import type { Composed } from './compose.js';
+import type { Composed } from '../compose.js';
 
 /** Keep this much free space for the daemon to move mail on. */
 const RESERVE = 8 * 1024 * 1024;

@@ -8,7 +8,7 @@ import { MailroomError } from '../../shared/errors.js';
 import { exitCodeFor } from '../../shared/exit-codes.js';
 import { newQueueId, type QueueId } from '../../spool/queue-id.js';
 import { cutAtDot } from '../../message/normalize.js';
-import { composeSubmission, type Composed } from './compose.js';
+import { composeSubmission, type Composed } from '../compose.js';
 import { dropMessage } from './drop.js';
 import { parseFlags, type SendmailOptions } from './flags.js';
 import { currentIdentity, gecosName, type Identity } from './identity.js';

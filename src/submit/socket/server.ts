@@ -13,7 +13,7 @@ import { replyFor } from '../../shared/replies.js';
 import { newEnvelope, type DsnNotify } from '../../spool/envelope.js';
 import type { Publisher } from '../../spool/publish.js';
 import { newQueueId } from '../../spool/queue-id.js';
-import { composeSubmission } from '../sendmail/compose.js';
+import { composeSubmission } from '../compose.js';
 import { allowImmediateGreeting } from './greeting.js';
 import { boundCommandLines } from './line-limit.js';
 import { explainRcptSyntax } from './rcpt-syntax.js';

@@ -1,21 +1,27 @@
 // Builds what goes into maildrop/ from a submission: the envelope (sender,
 // recipients from argv and, with -t, the headers), and the message with its
 // header fix-ups — Received first, then Date, Message-ID and From when
-// missing, Bcc and Resent-Bcc removed (Postfix does the same).
-import type { SubmitView } from '../../config/submit-view.js';
-import { MailroomError } from '../../shared/errors.js';
-import { hasNonAscii } from '../../message/address.js';
-import { addressesInHeader } from '../../message/address-list.js';
-import { fieldValue, findFields, hasField, rfc5322Date, type HeaderField } from '../../message/headers.js';
-import { foldClauses, foldField, formatMailbox } from '../../message/header-encode.js';
-import { MAX_LINE, parseMessage, serializeMessage } from '../../message/normalize.js';
-import type { DsnNotify } from '../../spool/envelope.js';
-import { ADDED_HEADERS_ROOM, type DropEnvelope, type DropRecipient } from '../../spool/maildrop.js';
-import type { QueueId } from '../../spool/queue-id.js';
-import { cleanRecipient, cleanSender, uniqueRecipients } from '../sanitize.js';
-import { checkLocalRecipients } from '../../route/known-local.js';
-import { masqueradeHeaders } from '../../route/masquerade.js';
-import type { Identity } from './identity.js';
+// missing, Bcc and Resent-Bcc removed (Postfix does the same). Shared by the
+// sendmail command, its front end's daemon side and the SMTP socket.
+import type { SubmitView } from '../config/submit-view.js';
+import { MailroomError } from '../shared/errors.js';
+import { hasNonAscii } from '../message/address.js';
+import { addressesInHeader } from '../message/address-list.js';
+import { fieldValue, findFields, hasField, rfc5322Date, type HeaderField } from '../message/headers.js';
+import { foldClauses, foldField, formatMailbox } from '../message/header-encode.js';
+import { MAX_LINE, parseMessage, serializeMessage } from '../message/normalize.js';
+import type { DsnNotify } from '../spool/envelope.js';
+import { ADDED_HEADERS_ROOM, type DropEnvelope, type DropRecipient } from '../spool/maildrop.js';
+import type { QueueId } from '../spool/queue-id.js';
+import { cleanRecipient, cleanSender, uniqueRecipients } from './sanitize.js';
+import { checkLocalRecipients } from '../route/known-local.js';
+import { masqueradeHeaders } from '../route/masquerade.js';
+
+/** Who submits: the invoking user (sendmail) or the socket peer. */
+export interface Identity {
+  uid: number;
+  user: string;
+}
 
 export interface Submission {
   view: SubmitView;
