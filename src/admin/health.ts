@@ -2,7 +2,7 @@
 // and the smart host checks weighed against the thresholds, in the
 // monitoring-plugin convention (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN) with a
 // one-line summary and performance data a Nagios-style check can graph.
-import type { DaemonStatus } from '../daemon/stats.js';
+import type { DaemonStatus } from '../shared/control.js';
 import { formatDuration } from '../shared/units.js';
 import type { QueueFigures } from './queue-figures.js';
 

@@ -13,7 +13,7 @@ import { isQueueId, type QueueId } from '../spool/queue-id.js';
 import { mustLocate, moveEnvelope, removeMessage, rewriteEnvelope, type Located } from '../spool/transition.js';
 
 export function checkId(id: string): QueueId {
-  if (!isQueueId(id)) throw new MailroomError('BAD_QUEUE_ID', 'usage', `${JSON.stringify(id)} is not a queue id`);
+  if (!isQueueId(id)) throw new MailroomError('BAD_QUEUE_ID', `${JSON.stringify(id)} is not a queue id`);
   return id;
 }
 
@@ -22,7 +22,7 @@ async function waitForRunner(control: string, id: QueueId): Promise<void> {
   const r = await askDaemon(control, `settle ${id}`, SETTLE_WAIT_MS + 1000); // the daemon answers first
   if (r.kind === 'absent' || (r.kind === 'answer' && r.text === 'idle')) return;
   const why = r.kind === 'answer' && r.text.startsWith('error') ? ` (daemon: ${r.text})` : '';
-  throw new MailroomError('QUEUE_BUSY', 'temporary', `message ${id} is busy (being delivered); try again${why}`);
+  throw new MailroomError('QUEUE_BUSY', `message ${id} is busy (being delivered); try again${why}`);
 }
 
 async function withClaim<T>(paths: SpoolPaths, control: string, id: QueueId, fn: (found: Located) => Promise<T>): Promise<T> {
@@ -63,7 +63,7 @@ export async function releaseMessage(paths: SpoolPaths, control: string, id: Que
   return withClaim(paths, control, id, async ({ state, envelope }) => {
     if (state !== 'hold') return `${id}: not held`;
     const why = opts.refuse?.(envelope);
-    if (why) throw new MailroomError('RELEASE_UNAVAILABLE', 'unavailable', `${id}: not released, still held: ${why} (list smart hosts in relay.smarthosts, or set relay.mx to send by MX)`);
+    if (why) throw new MailroomError('RELEASE_UNAVAILABLE', `${id}: not released, still held: ${why} (list smart hosts in relay.smarthosts, or set relay.mx to send by MX)`);
     // Released mail is due now, and the release is recorded so that the runner
     // sends it on under relay.mode hold instead of holding it again. The
     // rewrite comes first: a crash before the move leaves it held (released

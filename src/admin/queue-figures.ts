@@ -27,7 +27,7 @@ async function names(dir: string): Promise<string[]> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return [];
-    if (code === 'EACCES' || code === 'EPERM') throw new MailroomError('QUEUE_NOT_READABLE', 'permission', `cannot read the queue in ${dir}: permission denied (run as root or as the spool's owner)`);
+    if (code === 'EACCES' || code === 'EPERM') throw new MailroomError('QUEUE_NOT_READABLE', `cannot read the queue in ${dir}: permission denied (run as root or as the spool's owner)`);
     throw err;
   }
 }

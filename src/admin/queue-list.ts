@@ -26,7 +26,7 @@ export async function readQueue(paths: SpoolPaths): Promise<{ entries: QueueEntr
     await fsp.access(paths.dir('incoming'), constants.R_OK | constants.X_OK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EACCES' || code === 'EPERM') throw new MailroomError('QUEUE_NOT_READABLE', 'permission', `cannot read the queue in ${paths.root}: permission denied`);
+    if (code === 'EACCES' || code === 'EPERM') throw new MailroomError('QUEUE_NOT_READABLE', `cannot read the queue in ${paths.root}: permission denied`);
     if (code === 'ENOENT') return { entries: [], damaged: 0 };
     throw err;
   }

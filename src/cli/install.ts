@@ -15,7 +15,7 @@ type Args = { root?: string; user: string; force?: boolean; 'dry-run'?: boolean;
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
 function targetOf(args: Args): Target {
-  if (args.root === undefined && process.getuid?.() !== 0) throw new MailroomError('INSTALL_NOT_ROOT', 'permission', 'must be run as root (or with --root DIR to work on an image)');
+  if (args.root === undefined && process.getuid?.() !== 0) throw new MailroomError('INSTALL_NOT_ROOT', 'must be run as root (or with --root DIR to work on an image)');
   return targetFor(args.root);
 }
 
@@ -26,7 +26,7 @@ async function classified(work: () => Promise<void>): Promise<void> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (isMailroomError(err) || typeof code !== 'string') throw err;
-    throw new MailroomError('INSTALL_FAILED', code === 'EACCES' || code === 'EPERM' ? 'permission' : 'cantcreat', (err as Error).message, { cause: err });
+    throw new MailroomError(code === 'EACCES' || code === 'EPERM' ? 'INSTALL_NOT_PERMITTED' : 'INSTALL_FAILED', (err as Error).message, { cause: err });
   }
 }
 
@@ -37,7 +37,7 @@ async function install(args: Args): Promise<void> {
     if (args['dry-run']) for (const s of plan.steps) out(s.line);
     for (const c of plan.conflicts) process.stderr.write(`mailroom: ${describeOccupant(c)}\n`);
     const names = [...new Set(plan.conflicts.map((c) => c.mta ?? 'unrecognised'))].join(', ');
-    throw new MailroomError('INSTALL_CONFLICT', 'cantcreat', `another mail system is installed (${names}); nothing changed. With --force it is moved aside (to ${savedPath(plan.conflicts[0]!.path)}) and uninstall puts it back`);
+    throw new MailroomError('INSTALL_CONFLICT', `another mail system is installed (${names}); nothing changed. With --force it is moved aside (to ${savedPath(plan.conflicts[0]!.path)}) and uninstall puts it back`);
   }
   if (!plan.steps.length) {
     out('already installed; nothing to do');

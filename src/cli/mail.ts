@@ -14,14 +14,14 @@ type Args = { config?: string; user?: string; n?: number };
 async function mailboxOf(args: Args): Promise<{ store: MailboxStore; user: string }> {
   const config = await loadConfig(args.config);
   const user = (args.user ?? userInfo().username).toLowerCase();
-  if (!/^[a-z0-9_][a-z0-9._+-]*$/.test(user)) throw new MailroomError('USER_NAME_INVALID', 'usage', `not a mailbox name: ${user}`);
+  if (!/^[a-z0-9_][a-z0-9._+-]*$/.test(user)) throw new MailroomError('USER_NAME_INVALID', `not a mailbox name: ${user}`);
   return { store: openMailbox(config.local.mailboxes, user), user };
 }
 
 async function pick(store: MailboxStore, n: number | undefined): Promise<MessageEntry> {
   const all = await store.list();
   const entry = n !== undefined && Number.isInteger(n) && n >= 1 ? all[n - 1] : undefined;
-  if (!entry) throw new MailroomError('NO_SUCH_MESSAGE', 'noinput', `no message ${n} (the mailbox has ${all.length})`);
+  if (!entry) throw new MailroomError('NO_SUCH_MESSAGE', `no message ${n} (the mailbox has ${all.length})`);
   return entry;
 }
 
@@ -52,7 +52,7 @@ async function read(args: Args): Promise<void> {
   const { store } = await mailboxOf(args);
   const entry = await pick(store, args.n);
   const fh = await store.open(entry);
-  if (!fh) throw new MailroomError('NO_SUCH_MESSAGE', 'noinput', `message ${args.n} was removed meanwhile`);
+  if (!fh) throw new MailroomError('NO_SUCH_MESSAGE', `message ${args.n} was removed meanwhile`);
   const { simpleParser } = await import('mailparser');
   let parsed;
   try {

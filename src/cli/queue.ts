@@ -39,8 +39,8 @@ function perId(action: Action, opts: { poke?: (id: string) => string; allFrom?: 
   return async (args: Args) => {
     const { config, paths: p } = await paths(args);
     const control = controlSocketPath(config.socket.path);
-    if (args.all && args.ids?.length) throw new MailroomError('USAGE', 'usage', 'give queue ids or --all, not both');
-    if (!args.all && !args.ids?.length) throw new MailroomError('USAGE', 'usage', 'give one or more queue ids, or --all');
+    if (args.all && args.ids?.length) throw new MailroomError('USAGE', 'give queue ids or --all, not both');
+    if (!args.all && !args.ids?.length) throw new MailroomError('USAGE', 'give one or more queue ids, or --all');
     const ids = args.all ? (await Promise.all((opts.allFrom ?? []).map((s) => listIds(p, s)))).flat().sort() : (args.ids ?? []).map(checkId);
     let ok = 0;
     let firstError: unknown;
@@ -116,7 +116,7 @@ export const queueCommand: CommandModule<{ config?: string }, Args> = {
           const cmds = args.ids?.length ? args.ids.map((i) => `flush I ${checkId(i)}`) : ['flush'];
           for (const c of cmds) {
             const answer = await sendControl(ctl, c, true);
-            if (answer === undefined) throw new MailroomError('DAEMON_DOWN', 'unavailable', 'the mailroom daemon is not running; mail waits in the queue until it starts');
+            if (answer === undefined) throw new MailroomError('DAEMON_DOWN', 'the mailroom daemon is not running; mail waits in the queue until it starts');
           }
           process.stdout.write('flush requested\n');
         },

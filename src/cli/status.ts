@@ -6,7 +6,7 @@ import type { CommandModule } from 'yargs';
 import { DEFAULT_THRESHOLDS, HEALTH, HEALTH_LABELS, judge, unknownSummary, waitingOf, type DaemonState, type HostCheck, type Thresholds } from '../admin/health.js';
 import { readQueueFigures, type QueueFigures } from '../admin/queue-figures.js';
 import { loadConfig, type Config } from '../config/load.js';
-import type { DaemonStatus } from '../daemon/stats.js';
+import type { DaemonStatus } from '../shared/control.js';
 import { probeTarget } from '../relay/probe.js';
 import { toTarget } from '../relay/targets.js';
 import { askDaemon, controlSocketPath } from '../shared/control.js';

@@ -34,7 +34,7 @@ function promptHidden(question: string): Promise<string> {
     const onData = (d: Buffer) => {
       for (const ch of d.toString('utf8')) {
         if (ch === '\r' || ch === '\n') return done();
-        if (ch === '\u0003') return done(new MailroomError('INTERRUPTED', 'usage', 'interrupted'));
+        if (ch === '\u0003') return done(new MailroomError('INTERRUPTED', 'interrupted'));
         if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1);
         else value += ch;
       }
@@ -48,9 +48,9 @@ async function readPassword(args: Args): Promise<string> {
   if (args['password-stdin'] || !process.stdin.isTTY) password = await readStdinLine();
   else {
     password = await promptHidden('New password: ');
-    if ((await promptHidden('Retype new password: ')) !== password) throw new MailroomError('PASSWORD_MISMATCH', 'usage', 'the passwords do not match');
+    if ((await promptHidden('Retype new password: ')) !== password) throw new MailroomError('PASSWORD_MISMATCH', 'the passwords do not match');
   }
-  if (password === '') throw new MailroomError('PASSWORD_EMPTY', 'usage', 'an empty password is not allowed');
+  if (password === '') throw new MailroomError('PASSWORD_EMPTY', 'an empty password is not allowed');
   return password;
 }
 
@@ -88,7 +88,7 @@ export const userCommand: CommandModule<{ config?: string }, Args> = {
           const args = a as Args;
           const path = await usersPath(args);
           const name = checkUserName(args.name!);
-          if (!(await readUsers(path)).some((u) => u.name === name)) throw new MailroomError('USER_UNKNOWN', 'nouser', `no such user: ${name}`);
+          if (!(await readUsers(path)).some((u) => u.name === name)) throw new MailroomError('USER_UNKNOWN', `no such user: ${name}`);
           await setUserHash(path, name, await hashPassword(await readPassword(args)));
           process.stdout.write(`changed the password of ${name}\n`);
         },

@@ -6,7 +6,7 @@
 import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ConfigIssue } from '../shared/errors.js';
-import type { Config } from './load.js';
+import type { Config } from './schema.js';
 
 /** A path that must exist, the key that names it, and what to say when it does not. */
 export interface RequiredPath {

@@ -8,19 +8,12 @@ import { cosmiconfig } from 'cosmiconfig';
 import { existsSync, statSync, type Stats } from 'node:fs';
 import type { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../shared/errors.js';
-import { configSchema, type ParsedConfig } from './schema.js';
+import { configSchema, type Config, type ParsedConfig } from './schema.js';
 import { givenKeys, missingPaths, requiredPaths } from './files.js';
 import { configPathFor, resolveFrom, writeSubmitCache, type SubmitView } from './submit-view.js';
 import { defaultLocalDomains } from './defaults.js';
 
-export type Config = Readonly<
-  ParsedConfig & {
-    file: string | undefined;
-    local: ParsedConfig['local'] & { domains: string[] };
-    /** Keys the file sets itself (not from defaults) where that changes behaviour: relay.mx lets `queue release` go by MX under relay.mode hold. */
-    given: { relayMx: boolean };
-  }
->;
+export type { Config };
 
 function hintFor(issue: z.core.$ZodIssue): string | undefined {
   switch (issue.code) {

@@ -153,3 +153,13 @@ export const configSchema = z
 
 export type ConfigInput = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;
+
+/** The configuration as the program uses it: validated, with the local domains worked out, frozen (load.ts). */
+export type Config = Readonly<
+  ParsedConfig & {
+    file: string | undefined;
+    local: ParsedConfig['local'] & { domains: string[] };
+    /** Keys the file sets itself (not from defaults) where that changes behaviour: relay.mx lets `queue release` go by MX under relay.mode hold. */
+    given: { relayMx: boolean };
+  }
+>;

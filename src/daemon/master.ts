@@ -10,6 +10,7 @@ import type { Config } from '../config/load.js';
 import { createPrivilegedWriter, type DaemonAccount } from '../local/privileged.js';
 import type { LocalWrite } from '../local/writer.js';
 import type { Logger } from '../shared/log.js';
+import { replies } from '../shared/replies.js';
 import { notifyReady } from './notify.js';
 import { bindListener, checkSecrets, giveSpoolTo, privilegedAddresses } from './privileges.js';
 
@@ -44,7 +45,7 @@ export async function runMaster(config: Config, account: DaemonAccount, argv: st
       if (d instanceof Uint8Array && !Buffer.isBuffer(d)) w.data = Buffer.from(d.buffer, d.byteOffset, d.byteLength);
       writer.write(w as LocalWrite).then(
         (outcome) => child.connected && child.send({ type: 'written', seq: m.seq, outcome } satisfies MasterMessage),
-        (err) => child.connected && child.send({ type: 'written', seq: m.seq, outcome: { status: 'deferred', reply: `451 4.3.0 local delivery failed: ${(err as Error).message}` } } satisfies MasterMessage),
+        (err) => child.connected && child.send({ type: 'written', seq: m.seq, outcome: replies.localTemporary(`local delivery failed: ${(err as Error).message}`) } satisfies MasterMessage),
       );
     }
   });

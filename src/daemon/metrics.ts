@@ -88,7 +88,7 @@ export async function startMetrics(listen: string, source: { status(): DaemonSta
       else server.listen(port, host, done);
     });
   } catch (err) {
-    throw new MailroomError('LISTEN_FAILED', 'unavailable', `metrics: cannot listen on ${listen}: ${(err as Error).message}`, { cause: err });
+    throw new MailroomError('LISTEN_FAILED', `metrics: cannot listen on ${listen}: ${(err as Error).message}`, { cause: err });
   }
   const address = server.address() as AddressInfo;
   log.info('metrics listening', { listen: `${address.address}:${address.port}` });

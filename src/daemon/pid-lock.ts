@@ -52,7 +52,7 @@ export async function lockSpool(locksDir: string, spool: string): Promise<() => 
       }
       const holder = await readText(file);
       if (holder === undefined) continue;
-      if (holderAlive(holder)) throw new MailroomError('DAEMON_RUNNING', 'temporary', `another mailroom daemon (pid ${holder.trim().split(/\s+/)[0]}) is running on ${spool}`);
+      if (holderAlive(holder)) throw new MailroomError('DAEMON_RUNNING', `another mailroom daemon (pid ${holder.trim().split(/\s+/)[0]}) is running on ${spool}`);
       // Stale: remove it, but only under a mutex and only if it is still the stale
       // one, so two daemons starting at once cannot both take over.
       try {
@@ -69,7 +69,7 @@ export async function lockSpool(locksDir: string, spool: string): Promise<() => 
         await fsp.rmdir(mutex).catch(() => undefined);
       }
     }
-    throw new MailroomError('DAEMON_RUNNING', 'temporary', `cannot take ${file}; is another daemon starting?`);
+    throw new MailroomError('DAEMON_RUNNING', `cannot take ${file}; is another daemon starting?`);
   } finally {
     await fsp.rm(tmp, { force: true });
   }

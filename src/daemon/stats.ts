@@ -4,38 +4,14 @@
 // hour. Kept in memory only: a restart starts the counters again at zero.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { DELIVERY_RESULTS, type DaemonStatus, type DeliveryResult, type LastError, type ResultCounts } from '../shared/control.js';
+import type { Reply } from '../shared/replies.js';
 
-export type DeliveryResult = 'delivered' | 'deferred' | 'failed';
-export const DELIVERY_RESULTS: readonly DeliveryResult[] = ['delivered', 'deferred', 'failed'];
-
-/** One count per result. */
-export type ResultCounts = Record<DeliveryResult, number>;
-
-/**
- * The last attempt that did not deliver. Only the reply's codes: the control
- * socket is open to every local user, and a reply's text often names the
- * recipient (the full text is in the log and in `mailroom queue show`).
- */
-export interface LastError {
-  id: string;
-  at: string;
-  result: Exclude<DeliveryResult, 'delivered'>;
-  code: string;
-}
-
-/** The daemon's answer to the control command "status" (one JSON line). */
-export interface DaemonStatus {
-  pid: number;
-  startedAt: string;
-  version: string;
-  total: ResultCounts;
-  lastHour: ResultCounts;
-  lastError: LastError | null;
-}
+export { DELIVERY_RESULTS, type DaemonStatus, type DeliveryResult, type LastError, type ResultCounts };
 
 /** The queue manager's hook: called once per recipient attempt. */
 export interface OutcomeRecorder {
-  outcome(id: string, result: DeliveryResult, reply: string | null): void;
+  outcome(id: string, result: DeliveryResult, reply: Reply | null): void;
 }
 
 /** One bucket per minute: the last hour is the current minute and the 59 before it. */
@@ -54,10 +30,9 @@ function readVersion(): string {
   }
 }
 
-/** The SMTP code and enhanced status at the start of a reply ("451 4.7.1"), or "error". */
-export function replyCode(reply: string | null): string {
-  const m = /^([245]\d\d)(?:[ -]([245]\.\d{1,3}\.\d{1,3}))?/.exec(reply ?? '');
-  return m ? [m[1], m[2]].filter(Boolean).join(' ') : 'error';
+/** The SMTP code and enhanced status of a reply ("451 4.7.1"), or "error" when it has no code. */
+export function replyCode(reply: Reply | null): string {
+  return reply?.code !== undefined ? [reply.code, reply.enhanced].filter(Boolean).join(' ') : 'error';
 }
 
 export class DeliveryStats implements OutcomeRecorder {
@@ -73,7 +48,7 @@ export class DeliveryStats implements OutcomeRecorder {
     this.startedAt = now();
   }
 
-  outcome(id: string, result: DeliveryResult, reply: string | null): void {
+  outcome(id: string, result: DeliveryResult, reply: Reply | null): void {
     const t = this.now();
     this.total[result]++;
     const minute = Math.floor(t / BUCKET_MS);

@@ -5,6 +5,7 @@ import type { DeliveryOutcome } from '../shared/delivery.js';
 import type { LocalWrite } from '../local/writer.js';
 import { MailroomError } from '../shared/errors.js';
 import { adoptListener } from '../shared/listeners.js';
+import { replies } from '../shared/replies.js';
 import type { MasterMessage, WorkerMessage } from './master.js';
 
 export function isWorker(): boolean {
@@ -15,9 +16,9 @@ const send = (m: WorkerMessage) => process.send!(m);
 
 /** Waits for the listeners the root process bound (until its 'go'). */
 export function receiveListeners(timeoutMs = 10_000): Promise<void> {
-  if (process.getuid?.() === 0) throw new MailroomError('STILL_ROOT', 'internal', 'the daemon process is still root under privilege separation');
+  if (process.getuid?.() === 0) throw new MailroomError('STILL_ROOT', 'the daemon process is still root under privilege separation');
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new MailroomError('NO_GO', 'internal', 'the root process did not hand over its listeners')), timeoutMs);
+    const timer = setTimeout(() => reject(new MailroomError('NO_GO', 'the root process did not hand over its listeners')), timeoutMs);
     const on = (m: MasterMessage, handle: unknown) => {
       if (m?.type === 'listener' && handle) adoptListener(m.where, handle as Server);
       else if (m?.type === 'go') {
@@ -40,12 +41,12 @@ export function writeThroughMaster(): (w: LocalWrite) => Promise<DeliveryOutcome
     waiting.delete(m.seq);
   });
   process.on('disconnect', () => {
-    for (const done of waiting.values()) done({ status: 'deferred', reply: '451 4.3.0 the privileged delivery process is gone' });
+    for (const done of waiting.values()) done(replies.localTemporary('the privileged delivery process is gone'));
     waiting.clear();
   });
   return (w) =>
     new Promise((resolve) => {
-      if (!process.connected) return resolve({ status: 'deferred', reply: '451 4.3.0 the privileged delivery process is gone' });
+      if (!process.connected) return resolve(replies.localTemporary('the privileged delivery process is gone'));
       const n = ++seq;
       waiting.set(n, resolve);
       send({ type: 'write', seq: n, w });

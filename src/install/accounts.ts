@@ -16,11 +16,11 @@ const COMMENT = 'mailroom mail transfer agent';
 async function readImageFile(t: Target, p: string, required: boolean): Promise<string | undefined> {
   try {
     const st = await fsp.stat(t.at(p));
-    if (st.size > 16 << 20) throw new MailroomError('INSTALL_ACCOUNTS', 'data', `${t.at(p)}: larger than 16 MiB`);
+    if (st.size > 16 << 20) throw new MailroomError('INSTALL_ACCOUNTS', `${t.at(p)}: larger than 16 MiB`);
     return await fsp.readFile(t.at(p), 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    if (required) throw new MailroomError('INSTALL_NO_ACCOUNTS', 'noinput', `${t.at(p)}: missing; --root needs the image's account files`);
+    if (required) throw new MailroomError('INSTALL_NO_ACCOUNTS', `${t.at(p)}: missing; --root needs the image's account files`);
     return undefined;
   }
 }
@@ -57,7 +57,7 @@ export async function freeSystemId(t: Target): Promise<number> {
     for (const line of (await readImageFile(t, p, true))!.split('\n')) used.add(Number(line.split(':')[2]));
   }
   for (let id = 999; id >= 100; id--) if (!used.has(id)) return id;
-  throw new MailroomError('INSTALL_NO_ID', 'cantcreat', `${t.root}: no free system id below 1000`);
+  throw new MailroomError('INSTALL_NO_ID', `${t.root}: no free system id below 1000`);
 }
 
 async function appendLine(t: Target, p: string, line: string, required: boolean): Promise<void> {
@@ -75,7 +75,7 @@ async function removeLine(t: Target, p: string, name: string): Promise<void> {
 
 async function runOrFail(file: string, args: string[]): Promise<void> {
   const r = await runCommand(file, args);
-  if (r.code !== 0) throw new MailroomError('INSTALL_COMMAND_FAILED', 'unavailable', `${file} ${args.join(' ')}: ${r.stderr.trim() || `exit ${r.code}`}`);
+  if (r.code !== 0) throw new MailroomError('INSTALL_COMMAND_FAILED', `${file} ${args.join(' ')}: ${r.stderr.trim() || `exit ${r.code}`}`);
 }
 
 /** Creates the group; returns its gid. */
@@ -87,7 +87,7 @@ export async function createGroup(t: Target, name: string, gid: number | undefin
     await appendLine(t, '/etc/gshadow', `${name}:!::`, false);
   }
   const made = await findGroup(t, name);
-  if (made === undefined) throw new MailroomError('INSTALL_COMMAND_FAILED', 'unavailable', `group ${name} was not created`);
+  if (made === undefined) throw new MailroomError('INSTALL_COMMAND_FAILED', `group ${name} was not created`);
   return made;
 }
 
@@ -101,7 +101,7 @@ export async function createUser(t: Target, name: string, home: string, group: s
     await appendLine(t, '/etc/shadow', `${name}:!:${days}::::::`, false);
   }
   const made = await findUser(t, name);
-  if (!made) throw new MailroomError('INSTALL_COMMAND_FAILED', 'unavailable', `user ${name} was not created`);
+  if (!made) throw new MailroomError('INSTALL_COMMAND_FAILED', `user ${name} was not created`);
   return made;
 }
 

@@ -14,7 +14,7 @@ import { PACKAGE_DIR, PATHS, savedPath, type Target } from './system.js';
 async function serviceIds(t: Target, name: string): Promise<Ids> {
   const user = await findUser(t, name);
   const gid = await findGroup(t, name);
-  if (!user) throw new MailroomError('INSTALL_NO_USER', 'nouser', `no account ${name}`);
+  if (!user) throw new MailroomError('INSTALL_NO_USER', `no account ${name}`);
   return { uid: user.uid, gid: gid ?? user.gid };
 }
 

@@ -13,7 +13,7 @@ const example = (name: string): string => readFileSync(join(PACKAGE_DIR, 'etc', 
 /** etc/mailroom.service with ExecStart's program replaced (its arguments kept). */
 export function unitText(mailroomBin: string): string {
   const text = example('mailroom.service');
-  if (!/^ExecStart=\S+/m.test(text)) throw new MailroomError('INSTALL_UNIT', 'internal', 'etc/mailroom.service has no ExecStart line');
+  if (!/^ExecStart=\S+/m.test(text)) throw new MailroomError('INSTALL_UNIT', 'etc/mailroom.service has no ExecStart line');
   // systemd splits ExecStart at spaces unless the word is quoted.
   const program = /\s/.test(mailroomBin) ? JSON.stringify(mailroomBin) : mailroomBin;
   return text.replace(/^ExecStart=\S+/m, () => `ExecStart=${program}`);

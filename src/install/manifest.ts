@@ -34,7 +34,7 @@ export async function readManifest(t: Target): Promise<Manifest | undefined> {
   let text: string;
   try {
     const st = await fsp.stat(t.at(PATHS.manifest));
-    if (st.size > 1 << 20) throw new MailroomError('MANIFEST_INVALID', 'data', `${t.at(PATHS.manifest)}: larger than 1 MiB`);
+    if (st.size > 1 << 20) throw new MailroomError('MANIFEST_INVALID', `${t.at(PATHS.manifest)}: larger than 1 MiB`);
     text = await fsp.readFile(t.at(PATHS.manifest), 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -44,7 +44,7 @@ export async function readManifest(t: Target): Promise<Manifest | undefined> {
   try {
     m = JSON.parse(text) as Manifest;
   } catch {
-    throw new MailroomError('MANIFEST_INVALID', 'data', `${t.at(PATHS.manifest)}: not JSON`);
+    throw new MailroomError('MANIFEST_INVALID', `${t.at(PATHS.manifest)}: not JSON`);
   }
   checkManifest(t, m);
   return m;
@@ -56,7 +56,7 @@ export async function readManifest(t: Target): Promise<Manifest | undefined> {
  * (a directory with a maildrop/, two levels deep at least) and the users file.
  */
 function checkManifest(t: Target, m: Manifest): void {
-  const bad = (why: string) => new MailroomError('MANIFEST_INVALID', 'data', `${t.at(PATHS.manifest)}: ${why}`);
+  const bad = (why: string) => new MailroomError('MANIFEST_INVALID', `${t.at(PATHS.manifest)}: ${why}`);
   if (m?.version !== 1 || !Array.isArray(m.entries)) throw bad('unknown version');
   const clean = (p: unknown): p is string => typeof p === 'string' && isAbsolute(p) && normalize(p) === p && p !== '/';
   const links = new Set(LINKS.map(([p]) => p));

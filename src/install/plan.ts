@@ -58,7 +58,7 @@ async function configuredPaths(t: Target): Promise<{ spool: string; users: strin
 
 export async function planInstall(t: Target, opts: InstallOptions): Promise<Plan> {
   const name = opts.user;
-  if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(name)) throw new MailroomError('INSTALL_BAD_USER', 'usage', `not a system account name: ${name}`);
+  if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(name)) throw new MailroomError('INSTALL_BAD_USER', `not a system account name: ${name}`);
   const steps: Step[] = [];
   const conflicts: Occupant[] = [];
   const notes: string[] = [];
@@ -145,7 +145,7 @@ export async function planInstall(t: Target, opts: InstallOptions): Promise<Plan
         conflicts.push(found);
         continue;
       }
-      if (await lstatOrNone(t.at(savedPath(path)))) throw new MailroomError('INSTALL_SAVED_EXISTS', 'cantcreat', `${savedPath(path)} exists: move it away before install --force`);
+      if (await lstatOrNone(t.at(savedPath(path)))) throw new MailroomError('INSTALL_SAVED_EXISTS', `${savedPath(path)} exists: move it away before install --force`);
       aside = found;
     }
     await needDir(dirname(path));

@@ -82,7 +82,7 @@ function undoFor(t: Target, e: Entry, purge: boolean, spools: string[]): Undo {
         run: async () => {
           const dir = t.at(e.path);
           if (!(await lstatOrNone(dir))) return { line: undefined, keep: false, changed: false };
-          if (!(await lstatOrNone(join(dir, 'maildrop')))) throw new MailroomError('UNINSTALL_NOT_SPOOL', 'data', `${dir} has no maildrop/: not deleting what may not be a spool`);
+          if (!(await lstatOrNone(join(dir, 'maildrop')))) throw new MailroomError('UNINSTALL_NOT_SPOOL', `${dir} has no maildrop/: not deleting what may not be a spool`);
           const n = await countFiles(dir);
           await fsp.rm(dir, { recursive: true, force: true });
           return done(`delete spool ${e.path} (${n} file${n === 1 ? '' : 's'} in it)`);

@@ -2,7 +2,7 @@
 // once the directory is fsynced, but concurrent deliveries into one directory
 // can share one fsync — each waits for an fsync that *started after* its own
 // link, never for one already running (it might not cover the new entry).
-import { fsyncDir } from '../spool/fsio.js';
+import { fsyncDir } from '../shared/fsio.js';
 
 interface DirState {
   inflight?: Promise<void> | undefined;

@@ -29,7 +29,7 @@ export async function dotlock(file: string, o: DotlockOptions = {}): Promise<() 
       await fsp.unlink(lock).catch(() => undefined);
       continue;
     }
-    if (Date.now() > until) throw new MailroomError('LOCK_BUSY', 'temporary', `${file} is locked (${lock})`);
+    if (Date.now() > until) throw new MailroomError('LOCK_BUSY', `${file} is locked (${lock})`);
     await new Promise((r) => setTimeout(r, wait));
     wait = Math.min(wait * 2, 200);
   }

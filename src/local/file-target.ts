@@ -12,6 +12,7 @@ import { outcomeForError } from './classify.js';
 import type { DotlockOptions } from './dotlock.js';
 import type { Owner } from './maildir.js';
 import type { DeliveryOutcome } from '../shared/delivery.js';
+import { replies } from '../shared/replies.js';
 
 async function rootMayWrite(path: string): Promise<'root' | 'other' | 'refuse'> {
   const st = await fsp.lstat(path).catch(() => undefined);
@@ -46,17 +47,17 @@ function appendAs(user: Owner, path: string, entry: Buffer, timeoutMs: number): 
 export async function deliverToFile(path: string, entry: Buffer, nobody: Owner | undefined, o: { lock: DotlockOptions; timeoutMs: number }): Promise<DeliveryOutcome> {
   const relay = `file:${path}`;
   const who = await rootMayWrite(path);
-  if (who === 'refuse') return { status: 'failed', reply: `550 5.2.0 ${path} is not a regular file (or its directory is missing)`, relay };
+  if (who === 'refuse') return { ...replies.mailboxUnusable(`${path} is not a regular file (or its directory is missing)`), relay };
   if (who === 'root' || !nobody) {
     try {
       await appendMbox(path, entry, undefined, o.lock);
-      return { status: 'delivered', reply: '250 2.0.0 appended to file', relay };
+      return { ...replies.delivered('appended to file'), relay };
     } catch (err) {
       return outcomeForError(err, relay, path);
     }
   }
   const r = await appendAs(nobody, path, entry, o.timeoutMs);
-  if (r.code === 0) return { status: 'delivered', reply: '250 2.0.0 appended to file (as nobody)', relay };
+  if (r.code === 0) return { ...replies.delivered('appended to file (as nobody)'), relay };
   const why = r.stderr.split('\n').map((l) => l.trim()).find(Boolean) ?? `exit ${r.code}`;
-  return { status: 'deferred', reply: `451 4.3.0 cannot append to ${path} as nobody: ${why}`, relay };
+  return { ...replies.localTemporary(`cannot append to ${path} as nobody: ${why}`), relay };
 }

@@ -5,6 +5,7 @@
 import { connect, type Socket } from 'node:net';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { DeliveryOutcome } from '../shared/delivery.js';
+import { fromServer, replies } from '../shared/replies.js';
 
 export interface LmtpTarget {
   host?: string;
@@ -46,11 +47,12 @@ function connectUnix(path: string, timeoutMs: number): Promise<Socket> {
   });
 }
 
+/** The server's reply to one recipient, kept as it came; a reply that is no 2xx, 4xx or 5xx is deferred. */
 function outcomeOfReply(reply: string, relay: string): DeliveryOutcome {
   const text = reply.replace(/\s*\r?\n\s*/g, ' ').trim();
-  if (/^2/.test(text)) return { status: 'delivered', reply: text, relay };
-  if (/^5/.test(text)) return { status: 'failed', reply: text, relay };
-  return { status: 'deferred', reply: /^4/.test(text) ? text : `451 4.4.0 ${text}`, relay };
+  if (/^2/.test(text)) return { status: 'delivered', ...fromServer(text), relay };
+  if (/^5/.test(text)) return { status: 'failed', ...fromServer(text), relay };
+  return /^4/.test(text) ? { status: 'deferred', ...fromServer(text), relay } : { ...replies.network(text), relay };
 }
 
 /**
@@ -75,7 +77,7 @@ export async function deliverLmtp(target: LmtpTarget, o: LmtpOptions, sender: st
       logger: false,
     } as SMTPConnection.Options);
   } catch (err) {
-    return all({ status: 'deferred', reply: `451 4.4.1 LMTP server unavailable: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, relay });
+    return all({ ...replies.lmtpUnavailable(`${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`), relay });
   }
   try {
     await new Promise<void>((resolve, reject) => {
@@ -89,18 +91,21 @@ export async function deliverLmtp(target: LmtpTarget, o: LmtpOptions, sender: st
     for (const e of info.rejectedErrors ?? []) if (e.recipient) byRcpt.set(e.recipient, e);
     return mailboxes.map((m) => {
       const e = byRcpt.get(m);
-      if (e) return outcomeOfReply(e.response ?? `451 4.4.0 ${e.message}`, relay);
-      return { status: 'delivered' as const, reply: info.accepted.includes(m) ? `250 2.0.0 delivered via LMTP` : '451 4.4.0 no reply for this recipient', relay };
+      if (e) return e.response ? outcomeOfReply(e.response, relay) : { ...replies.network(e.message), relay };
+      return { ...(info.accepted.includes(m) ? replies.delivered('delivered via LMTP') : replies.network('no reply for this recipient')), status: 'delivered' as const, relay };
     });
   } catch (err) {
     const e = err as SendError;
     if (e.rejectedErrors?.length) {
       // Every recipient was refused at RCPT TO: each has its own reply.
       const byRcpt = new Map(e.rejectedErrors.map((r) => [r.recipient, r] as const));
-      return mailboxes.map((m) => outcomeOfReply(byRcpt.get(m)?.response ?? e.response ?? `451 4.4.0 ${e.message}`, relay));
+      return mailboxes.map((m) => {
+        const response = byRcpt.get(m)?.response ?? e.response;
+        return response ? outcomeOfReply(response, relay) : { ...replies.network(e.message), relay };
+      });
     }
     if (e.response) return all(outcomeOfReply(e.response, relay));
-    return all({ status: 'deferred', reply: `451 4.4.1 LMTP server unavailable: ${e.code ?? ''} ${e.message}`.replace(/\s+/g, ' ').trim(), relay });
+    return all({ ...replies.lmtpUnavailable(`${e.code ?? ''} ${e.message}`), relay });
   } finally {
     try {
       conn.quit();

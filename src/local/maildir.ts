@@ -7,7 +7,7 @@ import { closeSync, constants, fchownSync, promises as fsp } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { MailroomError } from '../shared/errors.js';
-import { fsyncDir, fsyncFd, openFd, writeAll } from '../spool/fsio.js';
+import { fsyncDir, fsyncFd, openFd, writeAll } from '../shared/fsio.js';
 
 export interface Owner {
   uid: number;
@@ -76,7 +76,7 @@ export function createMaildirWriter(syncDir: (dir: string) => Promise<void>, mod
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const st = await fsp.lstat(path);
       // A symlink or a file where the mailbox must be: refuse, never follow.
-      if (!st.isDirectory()) throw new MailroomError('MAILBOX_UNUSABLE', 'cantcreat', `mailbox unusable: ${path} is not a directory`);
+      if (!st.isDirectory()) throw new MailroomError('MAILBOX_UNUSABLE', `mailbox unusable: ${path} is not a directory`);
       return false;
     }
     if (owner) await fsp.chown(path, owner.uid, owner.gid);

@@ -5,7 +5,7 @@
 // reader never sees half a message appended for good. Never follows symlinks.
 import { constants, promises as fsp } from 'node:fs';
 import { dirname } from 'node:path';
-import { fsyncDir } from '../spool/fsio.js';
+import { fsyncDir } from '../shared/fsio.js';
 import { MailroomError } from '../shared/errors.js';
 import { dotlock, type DotlockOptions } from './dotlock.js';
 import type { Owner } from './maildir.js';
@@ -50,7 +50,7 @@ export async function appendMbox(file: string, entry: Buffer, owner: Owner | und
     }
     try {
       const st = await fh.stat();
-      if (!st.isFile()) throw new MailroomError('MAILBOX_UNUSABLE', 'cantcreat', `mailbox unusable: ${file} is not a regular file`);
+      if (!st.isFile()) throw new MailroomError('MAILBOX_UNUSABLE', `mailbox unusable: ${file} is not a regular file`);
       if (created && owner) await fh.chown(owner.uid, owner.gid);
       const before = st.size;
       try {

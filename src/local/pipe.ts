@@ -5,6 +5,7 @@
 // fails with the first line of the command's stderr (Postfix pipe/local).
 import { spawn } from 'node:child_process';
 import type { DeliveryOutcome } from '../shared/delivery.js';
+import { replies } from '../shared/replies.js';
 import type { Owner } from './maildir.js';
 
 export interface PipeRequest {
@@ -49,14 +50,14 @@ export function runPipe(r: PipeRequest): Promise<DeliveryOutcome> {
       if (stderr.length < STDERR_LIMIT) stderr += d.toString('utf8');
     });
     child.stdin!.on('error', () => undefined); // a command that does not read its input is not an error
-    child.on('error', (err) => done({ status: 'deferred', reply: `451 4.3.0 cannot run command: ${(err as NodeJS.ErrnoException).code ?? err.message}`, relay: r.relay }));
+    child.on('error', (err) => done({ ...replies.localTemporary(`cannot run command: ${(err as NodeJS.ErrnoException).code ?? err.message}`), relay: r.relay }));
     child.on('close', (code, signal) => {
       const why = stderr.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? '';
-      if (timedOut) return done({ status: 'deferred', reply: `451 4.3.0 command timed out after ${Math.round(r.timeoutMs / 1000)}s`, relay: r.relay });
-      if (code === 0) return done({ status: 'delivered', reply: '250 2.0.0 delivered to command', relay: r.relay });
-      if (code === 75) return done({ status: 'deferred', reply: `451 4.3.0 command deferred (exit 75)${why ? `: ${why}` : ''}`, relay: r.relay });
+      if (timedOut) return done({ ...replies.localTemporary(`command timed out after ${Math.round(r.timeoutMs / 1000)}s`), relay: r.relay });
+      if (code === 0) return done({ ...replies.delivered('delivered to command'), relay: r.relay });
+      if (code === 75) return done({ ...replies.localTemporary(`command deferred (exit 75)${why ? `: ${why}` : ''}`), relay: r.relay });
       const how = signal ? `killed by ${signal}` : `exit ${code}`;
-      done({ status: 'failed', reply: `550 5.3.0 command failed (${how})${why ? `: ${why}` : ''}`, relay: r.relay });
+      done({ ...replies.localPermanent(`command failed (${how})${why ? `: ${why}` : ''}`), relay: r.relay });
     });
     child.stdin!.end(r.input);
   });

@@ -11,6 +11,7 @@ import { createLocalRouter } from '../route/router.js';
 import type { Logger } from '../shared/log.js';
 import type { Owner } from './maildir.js';
 import type { DeliveryOutcome } from '../shared/delivery.js';
+import { replies } from '../shared/replies.js';
 import { createLocalWriter, type LocalWrite } from './writer.js';
 
 export interface DaemonAccount {
@@ -55,7 +56,7 @@ export async function createPrivilegedWriter(config: Config, account: DaemonAcco
   const router = await createLocalRouter(config);
   const refuse = (why: string): DeliveryOutcome => {
     log.warn('privileged delivery refused', { reason: why });
-    return { status: 'deferred', reply: `451 4.3.0 local delivery refused: ${why}` };
+    return replies.localTemporary(`local delivery refused: ${why}`);
   };
   /** True when `alias` really expands (in this process's reading of the aliases) to this target. */
   const isTarget = (w: Extract<LocalWrite, { kind: 'pipe' | 'file' }>): boolean =>

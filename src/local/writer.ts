@@ -13,6 +13,7 @@ import { deliverToFile } from './file-target.js';
 import { createMaildirWriter, type MaildirModes, type Owner } from './maildir.js';
 import { appendMbox, mboxEntry } from './mbox.js';
 import type { DeliveryOutcome } from '../shared/delivery.js';
+import { replies } from '../shared/replies.js';
 import { runPipe } from './pipe.js';
 
 /** One write that local delivery asks for; `data` is ready to store as it is. */
@@ -83,12 +84,12 @@ export function createLocalWriter(config: Config, opts: LocalWriterOptions = {})
       const run = async (): Promise<DeliveryOutcome> => {
         const quota = config.local.quota;
         if (quota !== undefined) {
-          if (data.length > quota) return { status: 'failed', reply: `552 5.2.2 message of ${data.length} bytes is larger than the mailbox quota (${quota})`, relay };
+          if (data.length > quota) return { ...replies.overQuota(data.length, quota), relay };
           const used = await maildir.usage(root);
-          if (used + data.length > quota) return { status: 'deferred', reply: `452 4.2.2 mailbox full (${used} of ${quota} bytes used)`, relay };
+          if (used + data.length > quota) return { ...replies.mailboxFull(`${used} of ${quota} bytes used`), relay };
         }
         await maildir.deliver(root, opts.asOwner ? undefined : owner, data);
-        return { status: 'delivered', reply: '250 2.0.0 delivered to maildir', relay };
+        return { ...replies.delivered('delivered to maildir'), relay };
       };
       return opts.asOwner && owner ? await opts.asOwner(owner, run) : await run();
     } catch (err) {
@@ -102,7 +103,7 @@ export function createLocalWriter(config: Config, opts: LocalWriterOptions = {})
     try {
       await fsp.mkdir(base, { recursive: true, mode: 0o755 });
       await appendMbox(file, mboxEntry(sender, new Date(), data), ownerOf(user), lock);
-      return { status: 'delivered', reply: '250 2.0.0 delivered to mbox', relay };
+      return { ...replies.delivered('delivered to mbox'), relay };
     } catch (err) {
       return outcomeForError(err, relay, file);
     }

@@ -69,7 +69,7 @@ function unfold(name: string, value: string): { bare: string[]; name: string } {
  */
 export function addressesInHeader(header: string, value: string): string[] {
   const shown = JSON.stringify(value.trim().length > 200 ? `${value.trim().slice(0, 200)}...` : value.trim());
-  const bad = (why: string) => new MailroomError('BAD_ADDRESS', 'data', `bad recipient in ${header}: ${shown} ${why}`);
+  const bad = (why: string) => new MailroomError('BAD_ADDRESS', `bad recipient in ${header}: ${shown} ${why}`);
   if (!anglesBalanced(value)) throw bad('has an unbalanced "<" or ">"');
   const out: string[] = [];
   const take = (m: Parsed) => {

@@ -7,7 +7,7 @@
 // Repaired: body lines over 998 octets in a single-part message are re-encoded
 // as quoted-printable (RFC 2045 §6.7), which keeps the content exact.
 import { isUtf8 } from 'node:buffer';
-import { MailroomError } from '../shared/errors.js';
+import { MailroomError, type ErrorCode } from '../shared/errors.js';
 import { findFields, fieldValue, isContinuation, isFieldLine, fieldName, type HeaderField } from './headers.js';
 import { encodeQuotedPrintable } from './quoted-printable.js';
 
@@ -21,7 +21,7 @@ export interface ParsedMessage {
   eightBit: boolean;
 }
 
-const dataError = (code: string, msg: string) => new MailroomError(code, 'data', msg);
+const dataError = (code: ErrorCode, msg: string) => new MailroomError(code, msg);
 
 /** Cuts the input at a line holding a single "." (sendmail without -i). */
 export function cutAtDot(input: Buffer): Buffer {

@@ -6,7 +6,7 @@ import { realpathSync } from 'node:fs';
 import { openMailbox, maildirPath } from '../mailbox/maildir.js';
 import { isValidUserName } from '../users/names.js';
 import { verifyPassword } from '../users/verify.js';
-import type { Pop3Session } from './session.js';
+import type { CommandSession } from './command.js';
 
 export const PLAINTEXT_REFUSED = '-ERR [AUTH] Plaintext authentication disallowed on non-secure (SSL/TLS) connections.';
 
@@ -22,7 +22,7 @@ function lockKeyOf(mailboxes: string, user: string): string {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Checks the credentials and enters TRANSACTION, or answers -ERR. */
-export async function login(s: Pop3Session, rawUser: string, password: string): Promise<void> {
+export async function login(s: CommandSession, rawUser: string, password: string): Promise<void> {
   const { ctx } = s;
   const addr = s.remoteAddress ?? 'unknown';
   if (!s.plaintextAllowed) return void s.send(PLAINTEXT_REFUSED);

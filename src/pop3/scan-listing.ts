@@ -1,9 +1,9 @@
 // The multi-line answer shared by LIST and UIDL: "n value" for every message
 // not marked deleted, written in large chunks.
 import type { MessageEntry } from '../mailbox/store.js';
-import type { Pop3Session } from './session.js';
+import type { CommandSession } from './command.js';
 
-export async function scanListing(s: Pop3Session, value: (m: MessageEntry) => string): Promise<void> {
+export async function scanListing(s: CommandSession, value: (m: MessageEntry) => string): Promise<void> {
   let out = '+OK\r\n';
   for (let i = 0; i < s.messages.length; i++) {
     if (s.deleted.has(i + 1)) continue;

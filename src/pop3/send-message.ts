@@ -4,7 +4,7 @@
 // (so Nagle's algorithm and the client's delayed ACK do not stall each reply). A message deleted meanwhile by
 // another reader is reported, not fatal.
 import type { MessageEntry } from '../mailbox/store.js';
-import type { Pop3Session } from './session.js';
+import type { CommandSession } from './command.js';
 import { WireEncoder } from './wire.js';
 
 const CHUNK = 256 * 1024;
@@ -12,7 +12,7 @@ const CHUNK = 256 * 1024;
 const INLINE_MAX = 128 * 1024;
 
 /** Sends `+OK`, the message (or its header and `bodyLines` lines), and `.`; false when the file is gone. */
-export async function sendMessage(s: Pop3Session, entry: MessageEntry, bodyLines?: number): Promise<boolean> {
+export async function sendMessage(s: CommandSession, entry: MessageEntry, bodyLines?: number): Promise<boolean> {
   if (entry.size <= INLINE_MAX) {
     const data = s.store!.readInline(entry);
     if (data) {

@@ -49,7 +49,7 @@ export const POP3_LOCK_WAIT_MS = 1500;
 /** Splits HOST:PORT or [v6]:PORT. */
 export function parseHostPort(s: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(s);
-  if (!m) throw new MailroomError('CONFIG_INVALID', 'config', `not HOST:PORT: ${s}`);
+  if (!m) throw new MailroomError('CONFIG_INVALID', `not HOST:PORT: ${s}`);
   return { host: (m[1] ?? m[2])!, port: Number(m[3]) };
 }
 
@@ -90,10 +90,10 @@ export async function startPop3Server(opts: Pop3Options): Promise<Pop3Server> {
       pem = { cert: readFileSync(opts.cert.cert), key: readFileSync(opts.cert.key) };
       secureContext = createSecureContext(pem);
     } catch (err) {
-      throw new MailroomError('TLS_CERT_UNREADABLE', 'config', `POP3: cannot load tls.cert/tls.key: ${(err as Error).message}`, { cause: err });
+      throw new MailroomError('TLS_CERT_UNREADABLE', `POP3: cannot load tls.cert/tls.key: ${(err as Error).message}`, { cause: err });
     }
   }
-  if ((opts.tls !== 'none' || opts.tlsListen) && !secureContext) throw new MailroomError('CONFIG_INVALID', 'config', 'POP3 TLS is asked for but tls.cert/tls.key are not set');
+  if ((opts.tls !== 'none' || opts.tlsListen) && !secureContext) throw new MailroomError('CONFIG_INVALID', 'POP3 TLS is asked for but tls.cert/tls.key are not set');
   const ctx: Pop3Context = {
     usersFile: opts.usersFile,
     mailboxes: opts.mailboxes,
@@ -137,7 +137,7 @@ export async function startPop3Server(opts: Pop3Options): Promise<Pop3Server> {
     }
   } catch (err) {
     for (const s of servers) s.close();
-    throw new MailroomError('LISTEN_FAILED', 'unavailable', `POP3: cannot listen: ${(err as Error).message}`, { cause: err });
+    throw new MailroomError('LISTEN_FAILED', `POP3: cannot listen: ${(err as Error).message}`, { cause: err });
   }
   for (const s of servers) s.on('tlsClientError', (err: Error) => opts.log.debug('pop3 tls handshake failed', { error: err.message }));
   opts.log.info('pop3 listening', { listen: address && `${address.address}:${address.port}`, tls_listen: tlsAddress && `${tlsAddress.address}:${tlsAddress.port}` });

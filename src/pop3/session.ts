@@ -4,41 +4,22 @@
 // -ERR and logged; the session never sees the spool, only the mailbox store.
 // A connection that ends without QUIT frees its mailbox at once, unapplied.
 import type { Socket } from 'node:net';
-import { TLSSocket, type SecureContext } from 'node:tls';
+import { TLSSocket } from 'node:tls';
 import type { MailboxStore, MessageEntry } from '../mailbox/store.js';
 import type { Logger } from '../shared/log.js';
-import type { LoginThrottle } from '../users/throttle.js';
+import { pop3ReplyFor } from '../shared/replies.js';
 import { isPlaintextAllowed } from './auth-rules.js';
-import type { Pop3Command } from './command.js';
+import type { CommandSession, Pop3Command, Pop3Context, Pop3State } from './command.js';
 import { commandLineProblem, LineReader, type InputLine } from './line-reader.js';
-import type { MailboxLocks } from './mailbox-locks.js';
 import { COMMANDS } from './registry.js';
-
-export type Pop3State = 'AUTHORIZATION' | 'TRANSACTION' | 'UPDATE';
-
-/** What every session of one server shares. */
-export interface Pop3Context {
-  usersFile: string;
-  mailboxes: string;
-  log: Logger;
-  throttle: LoginThrottle;
-  /** Mailboxes with a session in TRANSACTION or UPDATE state (POP3 access is exclusive). */
-  locks: MailboxLocks;
-  /** How long a login waits for another session of the same mailbox to end before [IN-USE]. */
-  lockWaitMs: number;
-  secureContext: SecureContext | undefined;
-  /** STLS offered on plain connections. */
-  starttls: boolean;
-  loopbackIsSecure: boolean;
-  idleTimeoutMs: number;
-  hostname: string;
-}
 
 /** Bad commands (unknown, wrong state, malformed, too long, binary) before the session is dropped. */
 export const MAX_BAD_COMMANDS = 10;
 let nextSid = 0;
 
-export class Pop3Session {
+export type { Pop3Context, Pop3State };
+
+export class Pop3Session implements CommandSession {
   state: Pop3State = 'AUTHORIZATION';
   readonly sid = `P${process.pid.toString(36)}${(nextSid++).toString(36)}`;
   sock: Socket;
@@ -237,7 +218,7 @@ export class Pop3Session {
       await cmd.run(this, args, rest);
     } catch (err) {
       this.log.error('pop3 command failed', { sid: this.sid, user: this.user, command: verb, error: (err as Error).message });
-      this.send('-ERR [SYS/TEMP] Internal error, try again later.');
+      this.send(pop3ReplyFor(err));
     }
   }
 }

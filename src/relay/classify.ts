@@ -1,13 +1,15 @@
 // Decides, once, whether a relay failure is temporary (defer and retry) or
-// permanent (bounce that recipient), and turns it into the reply text kept as
-// lastError. Authentication and TLS failures are our side's problem: always
+// permanent (bounce that recipient), and turns it into the reply kept as
+// lastError: a server's reply keeps the server's words (code and enhanced
+// status read from it as it arrives), any other failure is our text alone. Authentication and TLS failures are our side's problem: always
 // temporary, so a bad password never bounces mail: the relay fails closed
 // (nothing is sent without the configured TLS and AUTH) and retries later.
 // Never includes credentials: nodemailer masks AUTH commands itself.
+import { fromServer, type Reply } from '../shared/replies.js';
 
 export interface Failure {
   temporary: boolean;
-  reply: string;
+  reply: Reply;
 }
 
 interface NodemailerLikeError {
@@ -23,19 +25,13 @@ const oneLine = (s: string) => s.replace(/\s*\r?\n\s*/g, ' ').trim().slice(0, 40
 export function classifyError(err: unknown): Failure {
   const e = (err ?? {}) as NodemailerLikeError;
   const code = e.code ?? '';
-  if (code === 'EAUTH') return { temporary: true, reply: `authentication failed: ${oneLine(e.response ?? e.message ?? '')}` };
-  if (code === 'ETLS' || code === 'ESTARTTLS') return { temporary: true, reply: `TLS required but not available: ${oneLine(e.response ?? e.message ?? '')}` };
+  if (code === 'EAUTH') return { temporary: true, reply: { text: `authentication failed: ${oneLine(e.response ?? e.message ?? '')}` } };
+  if (code === 'ETLS' || code === 'ESTARTTLS') return { temporary: true, reply: { text: `TLS required but not available: ${oneLine(e.response ?? e.message ?? '')}` } };
   if (code === 'ETIMEDOUT' || code === 'ECONNECTION' || code === 'ESOCKET' || code === 'EDNS' || code === 'ECONNREFUSED' || code === 'EPROTOCOL') {
-    return { temporary: true, reply: oneLine(e.response ?? e.message ?? code) };
+    return { temporary: true, reply: e.response ? fromServer(oneLine(e.response)) : { text: oneLine(e.message ?? code) } };
   }
   if (typeof e.responseCode === 'number') {
-    return { temporary: e.responseCode < 500, reply: oneLine(e.response ?? `${e.responseCode} ${e.message ?? ''}`) };
+    return { temporary: e.responseCode < 500, reply: fromServer(oneLine(e.response ?? `${e.responseCode} ${e.message ?? ''}`)) };
   }
-  return { temporary: true, reply: oneLine(e.message ?? String(err)) };
-}
-
-/** The RFC 3463 status in a reply ("550 5.1.1 ..." -> "5.1.1"), or a default by class. */
-export function statusOf(reply: string, permanent: boolean): string {
-  const m = /^\d{3}[ -](\d\.\d{1,3}\.\d{1,3})\b/.exec(reply);
-  return m ? m[1]! : permanent ? '5.0.0' : '4.0.0';
+  return { temporary: true, reply: { text: oneLine(e.message ?? String(err)) } };
 }

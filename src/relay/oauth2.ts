@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MailroomError } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
-import { replaceFileAtomic } from '../spool/fsio.js';
+import { replaceFileAtomic } from '../shared/fsio.js';
 import { readSecret } from './secrets.js';
 
 export interface OAuth2Config {
@@ -57,11 +57,11 @@ export class OAuth2Tokens {
     try {
       res = await fetch(this.cfg.tokenUrl, { method: 'POST', body, headers: { accept: 'application/json' }, signal: AbortSignal.timeout(30_000) });
     } catch (err) {
-      throw new MailroomError('OAUTH2_UNREACHABLE', 'temporary', `oauth2 token endpoint ${new URL(this.cfg.tokenUrl).host} unreachable: ${(err as Error).message}`);
+      throw new MailroomError('OAUTH2_UNREACHABLE', `oauth2 token endpoint ${new URL(this.cfg.tokenUrl).host} unreachable: ${(err as Error).message}`);
     }
     const json = (await res.json().catch(() => ({}))) as { access_token?: string; expires_in?: number; refresh_token?: string; error?: string };
     if (!res.ok || !json.access_token) {
-      throw new MailroomError('OAUTH2_REFUSED', 'temporary', `oauth2 token endpoint refused the refresh token: HTTP ${res.status}${json.error ? ` ${json.error}` : ''}`);
+      throw new MailroomError('OAUTH2_REFUSED', `oauth2 token endpoint refused the refresh token: HTTP ${res.status}${json.error ? ` ${json.error}` : ''}`);
     }
     this.token = json.access_token;
     this.expiresAt = this.now() + Math.max(0, (json.expires_in ?? 3600) * 1000 - EARLY_MS);

@@ -3,6 +3,7 @@
 // then quit. Used by `mailroom test --connect` and `mailroom status --connect`.
 import type { Config } from '../config/load.js';
 import { createLogger } from '../shared/log.js';
+import { replyLine } from '../shared/replies.js';
 import { classifyError } from './classify.js';
 import { OAuth2Tokens } from './oauth2.js';
 import { openSession, type Target } from './session.js';
@@ -17,6 +18,6 @@ export async function probeTarget(config: Config, t: Target, timeouts: Timeouts 
     s.close();
     return line;
   } catch (err) {
-    throw new Error(classifyError(err).reply);
+    throw new Error(replyLine(classifyError(err).reply));
   }
 }

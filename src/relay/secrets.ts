@@ -13,15 +13,15 @@ export function readSecret(src: PasswordSource, what: string): string {
   if (src.password !== undefined) return src.password;
   if (src.passwordEnv) {
     const v = process.env[src.passwordEnv];
-    if (v === undefined) throw new MailroomError('SECRET_MISSING', 'config', `${what}: environment variable ${src.passwordEnv} is not set`);
+    if (v === undefined) throw new MailroomError('SECRET_MISSING', `${what}: environment variable ${src.passwordEnv} is not set`);
     return v;
   }
   if (src.passwordFile) {
     try {
       return readFileSync(src.passwordFile, 'utf8').replace(/\r?\n$/, '');
     } catch (err) {
-      throw new MailroomError('SECRET_MISSING', 'config', `${what}: cannot read ${src.passwordFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw new MailroomError('SECRET_MISSING', `${what}: cannot read ${src.passwordFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
     }
   }
-  throw new MailroomError('SECRET_MISSING', 'config', `${what}: no password configured`);
+  throw new MailroomError('SECRET_MISSING', `${what}: no password configured`);
 }

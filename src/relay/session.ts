@@ -7,30 +7,12 @@ import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { Logger } from '../shared/log.js';
 import { disableNagle, offeredAuth, peerAddress } from './nodemailer-adapter.js';
 import { oauthBearerPayload, OAuth2Tokens, xoauth2Payload, type OAuth2Config } from './oauth2.js';
-import { readSecret, type PasswordSource } from './secrets.js';
+import { readSecret } from './secrets.js';
+import type { AuthConfig, Target, TlsPolicy } from './targets.js';
 import { tlsFilesOf } from './tls-files.js';
 import { sendMessage, type RcptResult, type SendOptions, type Timeouts } from './transaction.js';
 
-export type TlsPolicy = 'starttls' | 'implicit' | 'none' | 'opportunistic';
-
-export interface AuthConfig extends PasswordSource {
-  user: string;
-  oauth2?: OAuth2Config | undefined;
-  mechanisms?: string[] | undefined;
-}
-
-export interface Target {
-  /** Name for logs, SNI and certificate checks. */
-  host: string;
-  /** Address to connect to (an IP from DNS for MX), default: host. */
-  address?: string;
-  port: number;
-  tls: TlsPolicy;
-  tlsVerify: boolean;
-  ca?: string | undefined;
-  clientCert?: { cert: string; key: string } | undefined;
-  auth?: AuthConfig | undefined;
-}
+export type { AuthConfig, Target, TlsPolicy };
 
 export interface SessionContext {
   hostname: string;

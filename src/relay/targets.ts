@@ -1,7 +1,31 @@
-// Which smart hosts carry a message: the first relay.routes entry whose sender
-// pattern matches (shell-style "*"), else relay.smarthosts.
+// What a relay target is (a host, its TLS and AUTH), and which smart hosts
+// carry a message: the first relay.routes entry whose sender pattern matches
+// (shell-style "*"), else relay.smarthosts.
 import type { Config } from '../config/load.js';
-import type { Target } from './session.js';
+import type { OAuth2Config } from './oauth2.js';
+import type { PasswordSource } from './secrets.js';
+
+export type TlsPolicy = 'starttls' | 'implicit' | 'none' | 'opportunistic';
+
+export interface AuthConfig extends PasswordSource {
+  user: string;
+  oauth2?: OAuth2Config | undefined;
+  mechanisms?: string[] | undefined;
+}
+
+export interface Target {
+  /** Name for logs, SNI and certificate checks. */
+  host: string;
+  /** Address to connect to (an IP from DNS for MX), default: host. */
+  address?: string;
+  port: number;
+  tls: TlsPolicy;
+  tlsVerify: boolean;
+  ca?: string | undefined;
+  clientCert?: { cert: string; key: string } | undefined;
+  auth?: AuthConfig | undefined;
+}
+
 
 type SmarthostConfig = Config['relay']['smarthosts'][number];
 

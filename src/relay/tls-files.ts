@@ -4,7 +4,7 @@
 // configuration, so a reload, which builds a new configuration, reads them
 // again. A failed read is not kept: the next connection tries again.
 import { readFileSync } from 'node:fs';
-import type { Target } from './session.js';
+import type { Target } from './targets.js';
 
 export interface TlsFiles {
   ca?: Buffer;

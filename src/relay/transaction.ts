@@ -4,6 +4,7 @@
 // the session can carry the next message, a broken one is reported as such.
 import type SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { RelayJob, RelayRecipient } from '../shared/delivery.js';
+import { fromServer, replies, type Reply } from '../shared/replies.js';
 import { classifyError } from './classify.js';
 import { forceSmtpUtf8, offersExtension } from './nodemailer-adapter.js';
 
@@ -23,7 +24,7 @@ export interface RcptResult {
   address: string;
   ok: boolean;
   temporary: boolean;
-  reply: string;
+  reply: Reply;
 }
 
 export interface MessageResult {
@@ -70,7 +71,7 @@ async function runTransaction(conn: SMTPConnection, rcpts: OutRecipient[], opts:
   // that does not offer SMTPUTF8 (nodemailer would send it bare). The message
   // is returned, as Postfix does; UTF-8 only in the header still goes out.
   if (!offersUtf8 && [opts.sender, ...rcpts.map((r) => r.address)].some((a) => /[^\x00-\x7f]/.test(a))) {
-    const reply = '550 5.6.7 SMTPUTF8 is required (internationalized address), but was not offered by the host';
+    const reply = replies.smtputf8Required();
     return { results: rcpts.map((r) => ({ address: r.address, ok: false, temporary: false, reply })), broken: false };
   }
   const envelope = {
@@ -96,12 +97,12 @@ async function runTransaction(conn: SMTPConnection, rcpts: OutRecipient[], opts:
   try {
     const info = await Promise.race([promisify<any>((cb) => conn.send(envelope as never, opts.message, (err, i) => cb(err, i))), watchdog]);
     const rejected = rejectedByRecipient(info.rejectedErrors);
-    const reply = String(info.response ?? '250 OK').replace(/\s+/g, ' ').trim();
+    const reply = fromServer(String(info.response ?? '250 OK').replace(/\s+/g, ' ').trim());
     const accepted = new Set<string>(info.accepted ?? []);
     // LMTP gives one reply per recipient; nodemailer files failures in rejectedErrors.
     // After a completed transaction the server is ready for the next MAIL FROM
     // (RFC 5321 §4.1.4): no RSET, one round trip less per message.
-    const results = rcpts.map((r) => rejected.get(r.address) ?? (accepted.has(r.address) ? { address: r.address, ok: true, temporary: false, reply } : { address: r.address, ok: false, temporary: true, reply: 'no reply for this recipient' }));
+    const results = rcpts.map((r) => rejected.get(r.address) ?? (accepted.has(r.address) ? { address: r.address, ok: true, temporary: false, reply } : { address: r.address, ok: false, temporary: true, reply: { text: 'no reply for this recipient' } }));
     return { results, broken: false };
   } catch (err: any) {
     const perRcpt = rejectedByRecipient(err?.rejectedErrors);

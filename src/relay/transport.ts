@@ -5,6 +5,7 @@
 import type { promises as dns } from 'node:dns';
 import type { RelayJob, RelayResult } from '../shared/delivery.js';
 import type { Logger } from '../shared/log.js';
+import { replies, replyLine, type Result } from '../shared/replies.js';
 import { classifyError } from './classify.js';
 import { resolveMx } from './mx.js';
 import type { SessionPool } from './pool.js';
@@ -24,8 +25,8 @@ async function tryTargets(pool: SessionPool, targets: Target[], job: RelayJob, l
     } catch (err) {
       const f = classifyError(err);
       const where = `${t.host}${t.address && t.address !== t.host ? `[${t.address}]` : ''}:${t.port}`;
-      log.debug('relay host failed', { id: job.id, relay: where, reason: f.reply });
-      for (const r of remaining) last.set(r.address, { address: r.address, status: 'deferred', reply: `${where}: ${f.reply}`, relay: where });
+      log.debug('relay host failed', { id: job.id, relay: where, reason: replyLine(f.reply) });
+      for (const r of remaining) last.set(r.address, { address: r.address, status: 'deferred', text: `${where}: ${replyLine(f.reply)}`, relay: where });
       continue;
     }
     try {
@@ -34,11 +35,11 @@ async function tryTargets(pool: SessionPool, targets: Target[], job: RelayJob, l
       const next: OutRecipient[] = [];
       for (const res of results) {
         const r = remaining.find((x) => x.address === res.address)!;
-        if (res.ok) out.push({ address: res.address, status: 'delivered', reply: res.reply, relay: session.relay, tls: session.tls });
-        else if (!res.temporary) out.push({ address: res.address, status: 'failed', reply: res.reply, relay: session.relay, tls: session.tls });
+        if (res.ok) out.push({ address: res.address, status: 'delivered', ...res.reply, relay: session.relay, tls: session.tls });
+        else if (!res.temporary) out.push({ address: res.address, status: 'failed', ...res.reply, relay: session.relay, tls: session.tls });
         else {
           next.push(r);
-          last.set(r.address, { address: r.address, status: 'deferred', reply: res.reply, relay: session.relay, tls: session.tls });
+          last.set(r.address, { address: r.address, status: 'deferred', ...res.reply, relay: session.relay, tls: session.tls });
         }
       }
       remaining = next;
@@ -46,7 +47,7 @@ async function tryTargets(pool: SessionPool, targets: Target[], job: RelayJob, l
       pool.release(session);
     }
   }
-  for (const r of remaining) out.push(last.get(r.address) ?? { address: r.address, status: 'deferred', reply: 'no relay host could be tried' });
+  for (const r of remaining) out.push(last.get(r.address) ?? { address: r.address, status: 'deferred', text: 'no relay host could be tried' });
   return out;
 }
 
@@ -61,14 +62,14 @@ export interface MxPolicy {
 
 export async function deliverViaMx(pool: SessionPool, resolver: dns.Resolver, domain: string, policy: MxPolicy, job: RelayJob, log: Logger): Promise<RelayResult[]> {
   const answer = await resolveMx(resolver, domain);
-  const all = (status: RelayResult['status'], reply: string) => job.recipients.map((r) => ({ address: r.address, status, reply }));
+  const all = (result: Result) => job.recipients.map((r): RelayResult => ({ address: r.address, ...result }));
   switch (answer.kind) {
     case 'nullmx':
-      return all('failed', `556 5.1.10 domain ${domain} accepts no mail (null MX, RFC 7505)`);
+      return all(replies.nullMx(domain));
     case 'nodomain':
-      return all('failed', `550 5.1.2 ${answer.reason}`);
+      return all(replies.badDomain(answer.reason));
     case 'temporary':
-      return all('deferred', `451 4.4.3 ${answer.reason}`);
+      return all(replies.dnsTemporary(answer.reason));
   }
   // Opportunistic TLS does not verify certificates (most MX certificates would
   // fail it, as Postfix's "may" level); "required" insists on encryption.

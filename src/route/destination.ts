@@ -1,18 +1,9 @@
-// Where one envelope recipient ends up after alias expansion: the contract
-// between routing (src/route), the queue manager (src/schedule) and local
-// delivery (src/local).
+// The local router's interface: alias expansion and local-domain knowledge.
+// What it resolves a recipient to (Destination) is a contract between
+// routing, the queue manager and local delivery: shared/delivery.ts.
+import type { Destination } from '../shared/delivery.js';
 
-export type Destination =
-  /** A local mailbox (Maildir, mbox, or the LMTP server of local.lmtp). */
-  | { kind: 'mailbox'; user: string }
-  /** `|command` from a root-owned aliases file; run as a non-root user. */
-  | { kind: 'pipe'; command: string; alias: string }
-  /** `/path/file` from a root-owned aliases file: append in mbox format. */
-  | { kind: 'file'; path: string; alias: string }
-  /** Not local: the relay delivers it (smart host or MX). */
-  | { kind: 'remote'; address: string }
-  /** A local name with no mailbox user, system account or alias (550 5.1.1). */
-  | { kind: 'unknown'; address: string; reason: string };
+export type { Destination };
 
 /** Alias expansion and local-domain knowledge, built once from the Config. */
 export interface LocalRouter {

@@ -79,5 +79,5 @@ export function unknownLocalRecipient(v: LocalNames, addresses: readonly string[
 /** Throws a 'nouser' MailroomError (EX_NOUSER / 550 5.1.1) for an unknown local recipient. */
 export function checkLocalRecipients(v: LocalNames, addresses: readonly string[], passwd?: string): void {
   const bad = unknownLocalRecipient(v, addresses, passwd);
-  if (bad !== undefined) throw new MailroomError('NO_SUCH_USER', 'nouser', `<${bad}>: no such local user (not a mailbox user, system account or alias)`);
+  if (bad !== undefined) throw new MailroomError('USER_UNKNOWN', `<${bad}>: no such local user (not a mailbox user, system account or alias)`);
 }

@@ -8,10 +8,10 @@ import type { Config } from '../config/load.js';
 import { domainOf } from '../message/address.js';
 import type { LocalRouter } from '../route/destination.js';
 import type { Bouncer } from '../relay/bounce.js';
-import { statusOf } from '../relay/classify.js';
 import { remoteRouteFor, type ReleaseRoute } from '../relay/release-route.js';
 import type { DeliveryOutcome, Deliverers, LocalDelivery, RelayJob, RelayResult } from '../shared/delivery.js';
 import type { Logger } from '../shared/log.js';
+import { dsnStatus, replies, replyLine, type Reply, type Result } from '../shared/replies.js';
 import { formatDuration } from '../shared/units.js';
 import type { Envelope, Recipient } from '../spool/envelope.js';
 import type { QueueState, SpoolPaths } from '../spool/paths.js';
@@ -30,7 +30,7 @@ export interface AttemptDeps {
   /** Called once a message has left the queue (the commit journal's removal record). */
   forget?: (id: QueueId, state: QueueState) => void;
   /** Told every recipient's result as it is logged (the daemon's counters: daemon/stats.ts). */
-  stats?: { outcome(id: string, result: 'delivered' | 'deferred' | 'failed', reply: string | null): void };
+  stats?: { outcome(id: string, result: 'delivered' | 'deferred' | 'failed', reply: Reply | null): void };
 }
 
 export interface AttemptContext extends AttemptDeps {
@@ -46,36 +46,44 @@ interface Run {
   tried: Set<Recipient>;
 }
 
-function record(run: Run, r: Recipient, status: Recipient['status'], reply: string | null): void {
-  r.status = status;
+/** Keeps one recipient's result in its envelope: the reply line for mailq, its enhanced status for a DSN. */
+function record(run: Run, r: Recipient, result: Result): void {
+  r.status = result.status;
   r.attempts++;
   r.lastAttemptAt = new Date(run.c.now()).toISOString();
-  r.lastError = status === 'delivered' ? null : reply;
+  keepReply(r, result.status === 'delivered' ? null : result);
   run.tried.add(r);
 }
 
-function logResult(run: Run, r: Recipient, status: string, reply: string, relay: string, tls: boolean | undefined): void {
+function keepReply(r: Recipient, reply: Reply | null): void {
+  r.lastError = reply && replyLine(reply);
+  if (reply?.enhanced) r.lastStatus = reply.enhanced;
+  else delete r.lastStatus;
+}
+
+function logResult(run: Run, r: Recipient, result: Result, relay: string, tls: boolean | undefined): void {
   const { c, env } = run;
+  const { status } = result;
   const delay = formatDuration(c.now() - Date.parse(env.createdAt));
   const name = status === 'delivered' ? 'sent' : status === 'failed' ? 'failed' : 'deferred';
-  c.stats?.outcome(env.id, status === 'delivered' ? 'delivered' : status === 'failed' ? 'failed' : 'deferred', reply);
-  c.log.event(env.id, name, { to: `<${r.address}>`, orig_to: r.parent && r.parent !== r.address ? `<${r.parent}>` : undefined, relay, tls: tls === undefined ? undefined : tls ? 'yes' : 'no', delay, attempt: r.attempts, reply });
+  c.stats?.outcome(env.id, status, result);
+  c.log.event(env.id, name, { to: `<${r.address}>`, orig_to: r.parent && r.parent !== r.address ? `<${r.parent}>` : undefined, relay, tls: tls === undefined ? undefined : tls ? 'yes' : 'no', delay, attempt: r.attempts, reply: replyLine(result) });
 }
 
 async function deliverLocal(run: Run, rcpts: Recipient[], message: Buffer): Promise<void> {
   const local = run.c.local;
   for (const r of rcpts) {
     let o: DeliveryOutcome;
-    if (!local) o = { status: 'deferred', reply: '451 4.3.0 local delivery is not available in this daemon' };
+    if (!local) o = replies.localTemporary('local delivery is not available in this daemon');
     else {
       try {
         o = await local.delivery.deliver(r.dest!, run.env, r.address, message);
       } catch (err) {
-        o = { status: 'deferred', reply: `451 4.3.0 local delivery error: ${(err as Error).message}` };
+        o = replies.localTemporary(`local delivery error: ${(err as Error).message}`);
       }
     }
-    record(run, r, o.status, o.reply);
-    logResult(run, r, o.status, o.reply, o.relay ?? 'local', undefined);
+    record(run, r, o);
+    logResult(run, r, o, o.relay ?? 'local', undefined);
   }
 }
 
@@ -95,8 +103,8 @@ async function deliverRemote(run: Run, state: QueueState, rcpts: Recipient[], me
     for (const res of results) {
       const r = list.find((x) => x.address === res.address);
       if (!r) continue;
-      record(run, r, res.status, res.reply);
-      logResult(run, r, res.status, res.reply, res.relay ?? 'none', res.tls);
+      record(run, r, res);
+      logResult(run, r, res, res.relay ?? 'none', res.tls);
     }
   };
   if (via === 'smarthost') {
@@ -124,15 +132,15 @@ export async function attemptDelivery(c: AttemptContext, env: Envelope, state: Q
   if (release && !env.recipients.some((r) => r.lastAttemptAt !== undefined && r.lastAttemptAt >= release.at)) c.log.event(id, 'released', { by: release.by });
   if (c.local && !env.expanded) {
     const before = JSON.stringify(env.recipients);
-    expandLocal(env, c.local.router, c.config.hostname);
+    const unknown = expandLocal(env, c.local.router, c.config.hostname);
     // The expansion goes to disk before a remote delivery (which may take long
     // and shows in the queue listing meanwhile). When every recipient is local
     // it is written with the results (or the message is removed): a crash
     // before that only expands the original recipients again.
     const remoteLeft = env.recipients.some((r) => !r.dest && (r.status === 'pending' || r.status === 'deferred'));
     if (remoteLeft && JSON.stringify(env.recipients) !== before) await rewriteEnvelope(c.paths, state, env);
-    for (const r of env.recipients) if (r.status === 'failed' && r.attempts === 0) c.log.event(id, 'failed', { to: `<${r.address}>`, reply: r.lastError });
-    for (const r of env.recipients) if (r.status === 'failed' && r.attempts === 0) c.stats?.outcome(id, 'failed', r.lastError);
+    for (const [r, reply] of unknown) c.log.event(id, 'failed', { to: `<${r.address}>`, reply: replyLine(reply) });
+    for (const reply of unknown.values()) c.stats?.outcome(id, 'failed', reply);
   }
   const startFailed = new Set(env.recipients.filter((r) => r.status === 'failed' && r.attempts > 0).map((r) => r.address));
   const pending = env.recipients.filter((r) => r.status === 'pending' || r.status === 'deferred');
@@ -146,8 +154,9 @@ export async function attemptDelivery(c: AttemptContext, env: Envelope, state: Q
   if (route === 'hold') for (const r of remoteR) held.add(r);
   else if (route === 'none') {
     for (const r of remoteR) {
-      record(run, r, 'failed', '550 5.7.1 relay.mode is none: mail to other domains is not sent');
-      logResult(run, r, 'failed', r.lastError!, 'none', undefined);
+      const refused = replies.relayDisabled();
+      record(run, r, refused);
+      logResult(run, r, refused, 'none', undefined);
     }
   } else if (route) await c.relaySlot(() => deliverRemote(run, state, remoteR, message(), route));
   // 'failed' (to bounce): every failed recipient whose address had not failed
@@ -167,7 +176,7 @@ async function bounce(c: AttemptDeps, env: Envelope, rcpts: Recipient[], message
       address: r.address,
       orcpt: r.orcpt,
       action,
-      status: statusOf(r.lastError ?? '', action === 'failed'),
+      status: dsnStatus(r.lastStatus, action === 'failed'),
       diagnostic: r.lastError ?? (action === 'failed' ? 'delivery failed' : 'delivery delayed'),
     })),
     message,
@@ -204,7 +213,7 @@ export async function carryOut(c: AttemptDeps, fate: Outcome, env: Envelope, sta
     case 'expire':
       for (const { recipient, lastError } of fate.expired) {
         recipient.status = 'failed';
-        recipient.lastError = lastError;
+        keepReply(recipient, { text: lastError });
       }
       c.log.event(id, 'expired', { age: formatDuration(fate.age), nrcpt: fate.expired.length });
       await bounce(c, env, fate.expired.map((e) => e.recipient), message(), 'failed');

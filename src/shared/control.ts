@@ -4,8 +4,37 @@
 // on a timer, so a lost poke costs latency, never mail. "settle <id>": asked by
 // an administrator's command that holds the message's lock, answered "idle"
 // once the queue runner is not working on it ("busy" after a few seconds).
+// "status": the daemon's counters as one JSON line (DaemonStatus, daemon/stats.ts).
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
+
+export type DeliveryResult = 'delivered' | 'deferred' | 'failed';
+export const DELIVERY_RESULTS: readonly DeliveryResult[] = ['delivered', 'deferred', 'failed'];
+
+/** One count per result. */
+export type ResultCounts = Record<DeliveryResult, number>;
+
+/**
+ * The last attempt that did not deliver. Only the reply's codes: the control
+ * socket is open to every local user, and a reply's text often names the
+ * recipient (the full text is in the log and in `mailroom queue show`).
+ */
+export interface LastError {
+  id: string;
+  at: string;
+  result: Exclude<DeliveryResult, 'delivered'>;
+  code: string;
+}
+
+/** The daemon's answer to the control command "status" (one JSON line). */
+export interface DaemonStatus {
+  pid: number;
+  startedAt: string;
+  version: string;
+  total: ResultCounts;
+  lastHour: ResultCounts;
+  lastError: LastError | null;
+}
 
 export function controlSocketPath(submitSocket: string): string {
   return join(dirname(submitSocket), 'control.sock');

@@ -1,19 +1,38 @@
 // The contracts between the queue runner (src/schedule) and the stages that
 // deliver (src/relay, src/local): what the runner hands over and what comes
-// back for each recipient. Both sides import them from here, so neither
-// imports the other. Types only: nothing here runs.
-import type { Destination } from '../route/destination.js';
-import type { Envelope } from '../spool/envelope.js';
+// back for each recipient, and where routing (src/route) sends a recipient.
+// Both sides import them from here, so neither imports the other. Types
+// only: nothing here runs.
+import type { Result } from './replies.js';
+
+/** Where one envelope recipient ends up after alias expansion (route/router.ts resolves it). */
+export type Destination =
+  /** A local mailbox (Maildir, mbox, or the LMTP server of local.lmtp). */
+  | { kind: 'mailbox'; user: string }
+  /** `|command` from a root-owned aliases file; run as a non-root user. */
+  | { kind: 'pipe'; command: string; alias: string }
+  /** `/path/file` from a root-owned aliases file: append in mbox format. */
+  | { kind: 'file'; path: string; alias: string }
+  /** Not local: the relay delivers it (smart host or MX). */
+  | { kind: 'remote'; address: string }
+  /** A local name with no mailbox user, system account or alias (550 5.1.1). */
+  | { kind: 'unknown'; address: string; reason: string };
+
+/** What local delivery needs of a queued message's envelope (spool/envelope.ts has the whole). */
+export interface DeliveryEnvelope {
+  id: string;
+  /** Envelope sender; '' is the null sender. */
+  sender: string;
+}
 
 /**
  * The result of one delivery attempt to one recipient, as the runner records
- * it. Temporary vs permanent is decided once, where the failure is understood
- * (local/deliver.ts, relay/classify.ts), and travels as `status`.
+ * it: status, SMTP code, enhanced status and text (shared/replies.ts builds
+ * them; replyLine renders "452 4.2.2 mailbox full (...)"). Temporary vs
+ * permanent is decided once, where the failure is understood
+ * (local/classify.ts, relay/classify.ts), and travels as `status`.
  */
-export interface DeliveryOutcome {
-  status: 'delivered' | 'deferred' | 'failed';
-  /** The reply or reason, e.g. "250 2.0.0 delivered to maildir" or "452 4.2.2 quota exceeded". */
-  reply: string;
+export interface DeliveryOutcome extends Result {
   /** Where it went, for the log line: "maildir:/var/mail/root", "lmtp:127.0.0.1:24", "smtp.example.com[192.0.2.1]:587". */
   relay?: string;
 }
@@ -21,7 +40,7 @@ export interface DeliveryOutcome {
 /** Local delivery (src/local/deliver.ts): one recipient's destination at a time. */
 export interface LocalDelivery {
   /** Delivers `message` (the spool's bytes) for `recipient` to one mailbox, command or file. */
-  deliver(dest: Destination, env: Envelope, recipient: string, message: Buffer): Promise<DeliveryOutcome>;
+  deliver(dest: Destination, env: DeliveryEnvelope, recipient: string, message: Buffer): Promise<DeliveryOutcome>;
   close(): Promise<void>;
 }
 
@@ -46,10 +65,8 @@ export interface RelayJob {
 }
 
 /** One remote recipient's result (`relay` and `tls` for the log line). */
-export interface RelayResult {
+export interface RelayResult extends Result {
   address: string;
-  status: 'delivered' | 'deferred' | 'failed';
-  reply: string;
   relay?: string;
   tls?: boolean;
 }

@@ -52,7 +52,7 @@ export async function claim(paths: SpoolPaths, id: QueueId, waitMs = 5000): Prom
   for (;;) {
     const release = await tryClaim(paths, id);
     if (release) return release;
-    if (Date.now() > until) throw new MailroomError('QUEUE_BUSY', 'temporary', `message ${id} is busy (being delivered); try again`);
+    if (Date.now() > until) throw new MailroomError('QUEUE_BUSY', `message ${id} is busy (being delivered); try again`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -15,6 +15,8 @@ export interface Recipient {
   status: RecipientStatus;
   attempts: number;
   lastError: string | null;
+  /** The RFC 3463 status of lastError when its reply had one ("4.2.2"): a DSN's Status field. */
+  lastStatus?: string;
   /** RFC 3461 NOTIFY; absent = the MTA's default (FAILURE, DELAY). */
   notify?: DsnNotify[];
   /** RFC 3461 ORCPT, as received. */
@@ -83,6 +85,7 @@ export function parseEnvelope(text: string, expectId?: QueueId): Envelope {
   if (!Array.isArray(raw.recipients) || raw.recipients.length === 0) fail('no recipients');
   for (const r of raw.recipients) {
     if (typeof r?.address !== 'string' || !statuses.has(r.status) || typeof r.attempts !== 'number') fail('bad recipient');
+    if (r.lastStatus !== undefined && (typeof r.lastStatus !== 'string' || !/^[245]\.\d{1,3}\.\d{1,3}$/.test(r.lastStatus))) fail('bad recipient');
   }
   if (typeof raw.createdAt !== 'string' || Number.isNaN(Date.parse(raw.createdAt))) fail('bad createdAt');
   if (typeof raw.size !== 'number') fail('bad size');

@@ -24,22 +24,16 @@ import { join } from 'node:path';
 import { spoolError } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
 import { parseEnvelope } from './envelope.js';
-import { fsyncDir, fsyncFd, tmpName } from './fsio.js';
+import { fsyncDir, fsyncFd, tmpName } from '../shared/fsio.js';
 import { currentBootId, decodeHeader, decodeRecords, encodeHeader, JOURNAL_START, type JournalRecord } from './journal-format.js';
 import { QUEUE_STATES, type QueueState, type SpoolPaths } from './paths.js';
 import { isQueueId, type QueueId } from './queue-id.js';
-import type { SpoolNative } from './syncfs.js';
+import type { JournalHandle, SpoolNative } from './syncfs.js';
+
+export type { JournalHandle };
 
 /** 8 MiB: about 6,000 messages of 1 KB between two checkpoints. */
 export const JOURNAL_SIZE = 8 * 1024 * 1024;
-
-/** What the addon's committer needs to append to the journal (openCommitter). */
-export interface JournalHandle {
-  fd: number;
-  generation: number;
-  capacity: number;
-  bootId: string;
-}
 
 export function journalPath(paths: SpoolPaths): string {
   return join(paths.root, 'journal');

@@ -6,7 +6,7 @@
 import { closeSync, fchmodSync, fsyncSync, openSync, renameSync, unlinkSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import type { DsnNotify } from './envelope.js';
-import { writeAll } from './fsio.js';
+import { writeAll } from '../shared/fsio.js';
 import type { QueueId } from './queue-id.js';
 
 export const DROP_VERSION = 1;

@@ -23,11 +23,10 @@ import { closeSync, constants, openSync, rmSync } from 'node:fs';
 import { getSystemErrorName } from 'node:util';
 import { spoolError } from '../shared/errors.js';
 import { serializeEnvelope } from './envelope.js';
-import { tmpName } from './fsio.js';
+import { tmpName } from '../shared/fsio.js';
 import type { SpoolPaths } from './paths.js';
-import type { Publisher } from './publish.js';
-import type { JournalHandle } from './journal.js';
-import type { CommitMessage, NativeCommitter, SpoolNative } from './syncfs.js';
+import type { Publisher } from './publisher.js';
+import type { CommitMessage, JournalHandle, NativeCommitter, SpoolNative } from './syncfs.js';
 
 function removeQuietly(path: string): void {
   try {

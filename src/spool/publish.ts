@@ -13,16 +13,14 @@
 import { promises as fsp } from 'node:fs';
 import { spoolError } from '../shared/errors.js';
 import { serializeEnvelope, type Envelope } from './envelope.js';
-import { fsyncDir, tmpName, writeFileSynced } from './fsio.js';
+import { fsyncDir, tmpName, writeFileSynced } from '../shared/fsio.js';
 import { groupCommit } from './group-commit.js';
-import type { JournalHandle } from './journal.js';
-import type { EnvelopeDir, SpoolPaths } from './paths.js';
-import type { QueueId } from './queue-id.js';
+import type { SpoolPaths } from './paths.js';
 import { createSyncfsPublisher } from './publish-syncfs.js';
-import { loadSpoolNative } from './syncfs.js';
+import type { Publisher, PublishState } from './publisher.js';
+import { loadSpoolNative, type JournalHandle } from './syncfs.js';
 
-/** Where a new message's envelope goes: incoming/, or hold/ when it is to be held from the start. */
-export type PublishState = 'incoming' | 'hold';
+export type { Publisher, PublishState };
 
 interface Pending {
   env: Envelope;
@@ -32,24 +30,6 @@ interface Pending {
   reject: (err: unknown) => void;
   eml?: string;
   tmpEnv?: string;
-}
-
-export interface Publisher {
-  /** How a batch is made durable: one fdatasync of the journal, one syncfs, or an fsync per file and directory. */
-  readonly commit: 'journal' | 'syncfs' | 'fsync';
-  /** Resolves once the message is durably in incoming/ (or `state`). */
-  publish(env: Envelope, content: Buffer, state?: PublishState): Promise<void>;
-  /** True while the message is in the queue but not yet durable (not to be touched). */
-  committing(id: string): boolean;
-  /**
-   * The message has left the queue (its files are removed): with the commit
-   * journal, a record of it, so that a replay after a crash of the machine
-   * does not deliver it again. Nothing to do for the other commits.
-   */
-  forget(id: QueueId, state: EnvelopeDir): void;
-  /** Resolves when nothing is being committed. */
-  idle(): Promise<void>;
-  close(): void;
 }
 
 /**

@@ -4,7 +4,14 @@
 // Without it the spool commits with an fsync per file and directory
 // (publish.ts).
 import { createRequire } from 'node:module';
-import type { JournalHandle } from './journal.js';
+
+/** What the addon's committer needs to append to the commit journal (journal.ts opens it; openCommitter is given it). */
+export interface JournalHandle {
+  fd: number;
+  generation: number;
+  capacity: number;
+  bootId: string;
+}
 
 /** [data path, data, tmp/ envelope path, envelope, final envelope path] */
 export type CommitMessage = [string, Buffer, string, Buffer, string];

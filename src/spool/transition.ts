@@ -5,7 +5,7 @@
 import { promises as fsp, readFileSync, renameSync } from 'node:fs';
 import { MailroomError } from '../shared/errors.js';
 import { parseEnvelope, serializeEnvelope, type Envelope } from './envelope.js';
-import { fsyncDir, replaceFileAtomic } from './fsio.js';
+import { fsyncDir, replaceFileAtomic } from '../shared/fsio.js';
 import { QUEUE_STATES, type EnvelopeDir, type QueueState, type SpoolPaths } from './paths.js';
 import type { QueueId } from './queue-id.js';
 
@@ -28,7 +28,7 @@ export async function locate(paths: SpoolPaths, id: QueueId, first?: QueueState)
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') continue;
-      if (code === 'EACCES' || code === 'EPERM') throw new MailroomError('QUEUE_NOT_READABLE', 'permission', `cannot read the queue in ${paths.root}: permission denied`, { cause: err });
+      if (code === 'EACCES' || code === 'EPERM') throw new MailroomError('QUEUE_NOT_READABLE', `cannot read the queue in ${paths.root}: permission denied`, { cause: err });
       throw err;
     }
     return { state, envelope: parseEnvelope(text, id) };
@@ -38,7 +38,7 @@ export async function locate(paths: SpoolPaths, id: QueueId, first?: QueueState)
 
 export async function mustLocate(paths: SpoolPaths, id: QueueId): Promise<Located> {
   const found = await locate(paths, id);
-  if (!found) throw new MailroomError('QUEUE_NOT_FOUND', 'noinput', `no message ${id} in the queue`);
+  if (!found) throw new MailroomError('QUEUE_NOT_FOUND', `no message ${id} in the queue`);
   return found;
 }
 

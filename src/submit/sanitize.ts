@@ -10,7 +10,7 @@ export interface Qualify {
   masquerade?: string | undefined;
 }
 
-const bad = (msg: string) => new MailroomError('BAD_ADDRESS', 'data', msg);
+const bad = (msg: string) => new MailroomError('BAD_ADDRESS', msg);
 
 /** The envelope sender: '' for the null sender, else a checked, qualified address. */
 export function cleanSender(raw: string, q: Qualify): string {

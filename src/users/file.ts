@@ -12,7 +12,7 @@ export async function readUsers(path: string): Promise<UserLine[]> {
     return parseUsers(await fsp.readFile(path, 'utf8'));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new MailroomError('USERS_UNREADABLE', 'noinput', `cannot read the users file ${path}: ${(err as Error).message}`, { cause: err });
+    throw new MailroomError('USERS_UNREADABLE', `cannot read the users file ${path}: ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -67,7 +67,7 @@ function lineUser(line: string): string | undefined {
 
 export function checkUserName(name: string): string {
   const n = name.toLowerCase();
-  if (!isValidUserName(n)) throw new MailroomError('USER_NAME_INVALID', 'usage', `not a valid user name: ${JSON.stringify(name)} (letters, digits, . _ + -; at most 64)`);
+  if (!isValidUserName(n)) throw new MailroomError('USER_NAME_INVALID', `not a valid user name: ${JSON.stringify(name)} (letters, digits, . _ + -; at most 64)`);
   return n;
 }
 
@@ -75,7 +75,7 @@ export function checkUserName(name: string): string {
 export async function addUser(path: string, name: string, hash: string): Promise<void> {
   const n = checkUserName(name);
   await rewrite(path, (lines) => {
-    if (lines.some((l) => lineUser(l) === n)) throw new MailroomError('USER_EXISTS', 'usage', `user ${n} already exists (use 'mailroom user passwd ${n}')`);
+    if (lines.some((l) => lineUser(l) === n)) throw new MailroomError('USER_EXISTS', `user ${n} already exists (use 'mailroom user passwd ${n}')`);
     return [...lines, `${n}:${hash}`];
   });
 }
@@ -86,7 +86,7 @@ export async function setUserHash(path: string, name: string, hash: string): Pro
   await rewrite(path, (lines) => {
     let found = false;
     const out = lines.map((l) => (lineUser(l) === n ? ((found = true), `${n}:${hash}`) : l));
-    if (!found) throw new MailroomError('USER_UNKNOWN', 'nouser', `no such user: ${n}`);
+    if (!found) throw new MailroomError('USER_UNKNOWN', `no such user: ${n}`);
     return out;
   });
 }
@@ -96,7 +96,7 @@ export async function deleteUser(path: string, name: string): Promise<void> {
   const n = checkUserName(name);
   await rewrite(path, (lines) => {
     const out = lines.filter((l) => lineUser(l) !== n);
-    if (out.length === lines.length) throw new MailroomError('USER_UNKNOWN', 'nouser', `no such user: ${n}`);
+    if (out.length === lines.length) throw new MailroomError('USER_UNKNOWN', `no such user: ${n}`);
     return out;
   });
 }

@@ -13,6 +13,7 @@ import { validateConfig } from '../../src/config/load.js';
 import { createLocalDelivery } from '../../src/local/deliver.js';
 import { deliverLmtp, parseLmtpUrl } from '../../src/local/lmtp.js';
 import { createLogger } from '../../src/shared/log.js';
+import { replyLine } from '../../src/shared/replies.js';
 import type { Envelope } from '../../src/spool/envelope.js';
 
 const haveDovecot = spawnSync('dovecot', ['--version']).status === 0;
@@ -106,7 +107,7 @@ const newFiles = (user: string) => {
 test('a local mailbox handed to Dovecot LMTP lands in the Maildir Dovecot writes', { skip: !haveDovecot && 'dovecot not installed' }, async () => {
   const ld = createLocalDelivery(cfg(`lmtp://127.0.0.1:${port}`), log);
   const o = await ld.deliver({ kind: 'mailbox', user: 'alice' }, env, 'alice@test.example', Buffer.from('Subject: via lmtp\r\n\r\n.leading dot\r\nhello dovecot\r\n'));
-  assert.equal(o.status, 'delivered', o.reply);
+  assert.equal(o.status, 'delivered', replyLine(o));
   assert.equal(o.relay, `lmtp:127.0.0.1:${port}`);
   const files = newFiles('alice');
   assert.equal(files.length, 1);
@@ -119,10 +120,10 @@ test('LMTP: an unknown user fails on its own, a known one in the same transactio
   const ld = createLocalDelivery(cfg(`lmtp://127.0.0.1:${port}`), log);
   const o = await ld.deliver({ kind: 'mailbox', user: 'nosuch' }, env, 'nosuch@test.example', Buffer.from('Subject: x\r\n\r\ny\r\n'));
   assert.equal(o.status, 'failed');
-  assert.match(o.reply, /^550 5\.1\.1 /);
+  assert.match(replyLine(o), /^550 5\.1\.1 /);
   const both = await deliverLmtp(parseLmtpUrl(`lmtp://127.0.0.1:${port}`), { name: 'test.example', timeoutMs: 10_000 }, 'alice@example.org', ['carol', 'nosuch', 'alice'], Buffer.from('Subject: several\r\n\r\nbody\r\n'));
   assert.deepEqual(both.map((b) => b.status), ['delivered', 'failed', 'delivered']);
-  assert.match(both[1]!.reply, /^550 5\.1\.1 .*nosuch/);
+  assert.match(replyLine(both[1]!), /^550 5\.1\.1 .*nosuch/);
   assert.equal(newFiles('carol').length, 1);
   assert.equal(newFiles('alice').length, 2);
 });
@@ -131,10 +132,10 @@ test('LMTP over a Unix socket, and a server that is down defers', { skip: !haveD
   const sock = join(dir, 'run', 'lmtp');
   const ld = createLocalDelivery(cfg(`unix:${sock}`), log);
   const o = await ld.deliver({ kind: 'mailbox', user: 'carol' }, env, 'carol@test.example', Buffer.from('Subject: unix\r\n\r\nz\r\n'));
-  assert.equal(o.status, 'delivered', o.reply);
+  assert.equal(o.status, 'delivered', replyLine(o));
   assert.equal(newFiles('carol').length, 2);
   const down = createLocalDelivery(cfg(`lmtp://127.0.0.1:${await freePort()}`), log);
   const d = await down.deliver({ kind: 'mailbox', user: 'alice' }, env, 'alice@test.example', Buffer.from('Subject: x\r\n\r\ny\r\n'));
   assert.equal(d.status, 'deferred');
-  assert.match(d.reply, /^451 4\.4\.1 .*ECONNREFUSED/);
+  assert.match(replyLine(d), /^451 4\.4\.1 .*ECONNREFUSED/);
 });

@@ -9,6 +9,7 @@ import { after, before, test } from 'node:test';
 import { validateConfig } from '../../src/config/load.js';
 import { createLocalDelivery } from '../../src/local/deliver.js';
 import { createLogger } from '../../src/shared/log.js';
+import { replyLine } from '../../src/shared/replies.js';
 import type { Envelope } from '../../src/spool/envelope.js';
 
 let dir: string;
@@ -51,7 +52,7 @@ test('200 messages of 200 KB: a concurrent reader of new/ never sees a partial f
       while (next < 200) {
         next++;
         const o = await ld.deliver({ kind: 'mailbox', user: 'root' }, env, 'root@test.example', msg);
-        assert.equal(o.status, 'delivered', o.reply);
+        assert.equal(o.status, 'delivered', replyLine(o));
       }
     }),
   );
@@ -72,7 +73,7 @@ test('owned by the mailbox user, 0600 in 0700 directories, Return-Path and Deliv
   const gid = Number(execFileSync('id', ['-g', user]).toString());
   const ld = createLocalDelivery(cfg('owner'), log);
   const o = await ld.deliver({ kind: 'mailbox', user }, env, `${user}@test.example`, Buffer.from('Subject: hi\r\n\r\nline one\r\nline\rtwo\r\n'));
-  assert.deepEqual(o, { status: 'delivered', reply: '250 2.0.0 delivered to maildir', relay: `maildir:${join(dir, 'owner', user)}` });
+  assert.deepEqual(o, { status: 'delivered', code: 250, enhanced: '2.0.0', text: 'delivered to maildir', relay: `maildir:${join(dir, 'owner', user)}` });
   const root = join(dir, 'owner', user);
   for (const d of [root, join(root, 'tmp'), join(root, 'new'), join(root, 'cur')]) {
     const st = statSync(d);
@@ -99,24 +100,24 @@ test('quota: a full Maildir defers with 452 4.2.2; a message bigger than the quo
   const results = [];
   for (let i = 0; i < 4; i++) results.push(await ld.deliver({ kind: 'mailbox', user: 'root' }, env, 'root@test.example', msg));
   assert.deepEqual(results.map((r) => r.status), ['delivered', 'delivered', 'deferred', 'deferred']);
-  assert.match(results[2]!.reply, /^452 4\.2\.2 mailbox full/);
+  assert.match(replyLine(results[2]!), /^452 4\.2\.2 mailbox full/);
   const big = await ld.deliver({ kind: 'mailbox', user: 'bob' }, env, 'bob@test.example', Buffer.alloc(3000, 0x61));
   assert.equal(big.status, 'failed');
-  assert.match(big.reply, /^552 5\.2\.2 /);
+  assert.match(replyLine(big), /^552 5\.2\.2 /);
 });
 
 test('a message that already went through this mailbox is a loop; a file where the Maildir should be fails', async () => {
   const ld = createLocalDelivery(cfg('errors'), log);
   const looped = await ld.deliver({ kind: 'mailbox', user: 'root' }, env, 'root@test.example', Buffer.from('Delivered-To: ROOT@test.example\r\nSubject: x\r\n\r\nbody\r\n'));
   assert.equal(looped.status, 'failed');
-  assert.match(looped.reply, /^554 5\.4\.6 mail forwarding loop/);
+  assert.match(replyLine(looped), /^554 5\.4\.6 mail forwarding loop/);
   mkdirSync(join(dir, 'errors'), { recursive: true });
   writeFileSync(join(dir, 'errors', 'carol'), 'not a directory');
   const bad = await ld.deliver({ kind: 'mailbox', user: 'carol' }, env, 'carol@test.example', Buffer.from('Subject: x\r\n\r\nbody\r\n'));
   assert.equal(bad.status, 'failed');
-  assert.match(bad.reply, /^550 5\.2\.0 /);
+  assert.match(replyLine(bad), /^550 5\.2\.0 /);
   const unknown = await ld.deliver({ kind: 'unknown', address: 'zed@test.example', reason: 'no such user: zed' }, env, 'zed@test.example', Buffer.from('x\r\n'));
-  assert.deepEqual(unknown, { status: 'failed', reply: '550 5.1.1 <zed@test.example>: no such user: zed' });
+  assert.deepEqual(unknown, { status: 'failed', code: 550, enhanced: '5.1.1', text: '<zed@test.example>: no such user: zed' });
   const evil = await ld.deliver({ kind: 'mailbox', user: '../etc' }, env, 'x@test.example', Buffer.from('x\r\n'));
   assert.equal(evil.status, 'failed');
   assert.equal(existsSync(join(dir, 'etc')), false);

@@ -10,6 +10,7 @@ import { validateConfig } from '../../src/config/load.js';
 import { createLocalDelivery } from '../../src/local/deliver.js';
 import { quoteFromLines } from '../../src/local/mbox.js';
 import { createLogger } from '../../src/shared/log.js';
+import { replyLine } from '../../src/shared/replies.js';
 import type { Envelope } from '../../src/spool/envelope.js';
 
 let dir: string;
@@ -33,7 +34,7 @@ test('mbox: From_ line, trace headers, quoted From lines, blank line between mes
   const m2 = Buffer.from('Subject: second\r\n\r\nno final newline');
   assert.equal((await ld.deliver({ kind: 'mailbox', user: 'root' }, env, 'root@test.example', m1)).status, 'delivered');
   const o = await ld.deliver({ kind: 'mailbox', user: 'root' }, { ...env, sender: '' }, 'root@test.example', m2);
-  assert.deepEqual(o, { status: 'delivered', reply: '250 2.0.0 delivered to mbox', relay: `mbox:${join(dir, 'var-mail', 'root')}` });
+  assert.deepEqual(o, { status: 'delivered', code: 250, enhanced: '2.0.0', text: 'delivered to mbox', relay: `mbox:${join(dir, 'var-mail', 'root')}` });
   const file = join(dir, 'var-mail', 'root');
   const text = readFileSync(file, 'latin1');
   assert.match(text, /^From alice@example\.org (Sun|Mon|Tue|Wed|Thu|Fri|Sat) [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}\nReturn-Path: <alice@example\.org>\nDelivered-To: root@test\.example\nSubject: first\n\n>From the start of a line\n>>From quoted already\nend\n\nFrom MAILER-DAEMON /);
@@ -57,11 +58,11 @@ test('a busy dot-lock defers; a stale one is removed', async () => {
   const ld = createLocalDelivery(cfg('locked'), log, { lockTimeoutMs: 200 });
   const busy = await ld.deliver({ kind: 'mailbox', user: 'root' }, env, 'root@test.example', Buffer.from('Subject: x\r\n\r\ny\r\n'));
   assert.equal(busy.status, 'deferred');
-  assert.match(busy.reply, /^451 4\.2\.0 .*locked/);
+  assert.match(replyLine(busy), /^451 4\.2\.0 .*locked/);
   assert.equal(existsSync(file), false);
   const old = (Date.now() - 10 * 60_000) / 1000;
   utimesSync(`${file}.lock`, old, old);
   const ok = await ld.deliver({ kind: 'mailbox', user: 'root' }, env, 'root@test.example', Buffer.from('Subject: x\r\n\r\ny\r\n'));
-  assert.equal(ok.status, 'delivered', ok.reply);
+  assert.equal(ok.status, 'delivered', replyLine(ok));
   assert.equal(existsSync(`${file}.lock`), false);
 });

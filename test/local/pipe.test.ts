@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import { validateConfig } from '../../src/config/load.js';
 import { createLocalDelivery } from '../../src/local/deliver.js';
 import { createLogger } from '../../src/shared/log.js';
+import { replyLine } from '../../src/shared/replies.js';
 import type { Envelope } from '../../src/spool/envelope.js';
 
 let dir: string;
@@ -29,7 +30,7 @@ const ld = () => createLocalDelivery(validateConfig({ hostname: 'test.example', 
 test('a command runs as nobody, without root groups, with the message and trace headers on stdin', async () => {
   const cmd = `id -u > ${pub}/uid; id -G > ${pub}/groups; echo "$SENDER $RECIPIENT" > ${pub}/env; cat > ${pub}/msg`;
   const o = await ld().deliver({ kind: 'pipe', command: cmd, alias: 'archive' }, env, 'archive@test.example', msg);
-  assert.deepEqual(o, { status: 'delivered', reply: '250 2.0.0 delivered to command', relay: 'pipe:archive' });
+  assert.deepEqual(o, { status: 'delivered', code: 250, enhanced: '2.0.0', text: 'delivered to command', relay: 'pipe:archive' });
   assert.equal(readFileSync(join(pub, 'uid'), 'utf8').trim(), '65534');
   assert.doesNotMatch(readFileSync(join(pub, 'groups'), 'utf8'), /\b0\b/);
   assert.equal(readFileSync(join(pub, 'env'), 'utf8'), 'alice@example.org archive@test.example\n');
@@ -40,15 +41,15 @@ test('exit 75 defers, another exit fails with the first stderr line, the time li
   const d = ld();
   const t = await d.deliver({ kind: 'pipe', command: 'cat >/dev/null; exit 75', alias: 'a' }, env, 'a@test.example', msg);
   assert.equal(t.status, 'deferred');
-  assert.match(t.reply, /^451 4\.3\.0 /);
+  assert.match(replyLine(t), /^451 4\.3\.0 /);
   const f = await d.deliver({ kind: 'pipe', command: 'echo "  " >&2; echo "no such list" >&2; echo second >&2; exit 3', alias: 'a' }, env, 'a@test.example', msg);
-  assert.deepEqual(f, { status: 'failed', reply: '550 5.3.0 command failed (exit 3): no such list', relay: 'pipe:a' });
+  assert.deepEqual(f, { status: 'failed', code: 550, enhanced: '5.3.0', text: 'command failed (exit 3): no such list', relay: 'pipe:a' });
   const ignoresInput = await d.deliver({ kind: 'pipe', command: 'exit 0', alias: 'a' }, env, 'a@test.example', Buffer.alloc(1 << 20, 0x61));
   assert.equal(ignoresInput.status, 'delivered');
   const started = Date.now();
   const slow = await d.deliver({ kind: 'pipe', command: `sleep 30; touch ${pub}/slow-finished`, alias: 'a' }, env, 'a@test.example', msg);
   assert.equal(slow.status, 'deferred');
-  assert.match(slow.reply, /timed out/);
+  assert.match(replyLine(slow), /timed out/);
   assert.ok(Date.now() - started < 10_000);
   await new Promise((r) => setTimeout(r, 200));
   assert.equal(existsSync(join(pub, 'slow-finished')), false);
@@ -58,7 +59,7 @@ test('/file targets: root-owned files are appended by the daemon, others by nobo
   const d = ld();
   const rootFile = join(dir, 'all-mail');
   const o = await d.deliver({ kind: 'file', path: rootFile, alias: 'archive' }, env, 'archive@test.example', msg);
-  assert.deepEqual(o, { status: 'delivered', reply: '250 2.0.0 appended to file', relay: `file:${rootFile}` });
+  assert.deepEqual(o, { status: 'delivered', code: 250, enhanced: '2.0.0', text: 'appended to file', relay: `file:${rootFile}` });
   await d.deliver({ kind: 'file', path: rootFile, alias: 'archive' }, env, 'archive@test.example', msg);
   const text = readFileSync(rootFile, 'utf8');
   assert.equal(text.match(/^From alice@example\.org /gm)?.length, 2);
@@ -69,7 +70,7 @@ test('/file targets: root-owned files are appended by the daemon, others by nobo
   writeFileSync(nobodyFile, '');
   chownSync(nobodyFile, 65534, 65534);
   const n = await d.deliver({ kind: 'file', path: nobodyFile, alias: 'log' }, env, 'log@test.example', msg);
-  assert.equal(n.status, 'delivered', n.reply);
+  assert.equal(n.status, 'delivered', replyLine(n));
   assert.match(readFileSync(nobodyFile, 'utf8'), /^From alice@example\.org .*\nReturn-Path/);
   // A file of another user that nobody may not write: retried, not written as root.
   const guarded = join(pub, 'guarded');

@@ -2,9 +2,10 @@
 // and the names mailq / newaliases / sendmail reached through argv[0] — by
 // symlinks to bin/sendmail, as `mailroom install` and distributions make them.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { BIN, maildropNames, queuedState, readDrops, run, sandbox, sendmail, startDaemon, waitFor, type DaemonProc, type Sandbox } from '../helpers/env.js';
 
@@ -77,6 +78,24 @@ describe('queue listing: -bp and mailq', { concurrency: 4 }, () => {
       const r = await sendmail(sb, args);
       assert.equal(r.code, 69, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, /^sendmail: [^\n]*daemon is not running\n$/);
+    }
+  });
+
+  test('-q refused by the daemon exits 69 with its answer, not as a usage error', async () => {
+    const sb = box();
+    // A control socket that refuses every request, as a daemon does with "error ...".
+    mkdirSync(dirname(sb.control), { recursive: true });
+    const path = sb.control;
+    const asked: string[] = [];
+    const server = createServer((c) => c.on('data', (d) => (asked.push(d.toString().trim()), c.end('error flush refused for the test\n'))));
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    try {
+      const r = await sendmail(sb, ['-qI', '01ABCDEFGHJKMNPQRS']);
+      assert.deepEqual(asked, ['flush I 01ABCDEFGHJKMNPQRS']);
+      assert.equal(r.code, 69, r.stderr);
+      assert.match(r.stderr, /^sendmail: error flush refused for the test\n$/);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 

@@ -11,7 +11,7 @@ import type { Logger } from '../../shared/log.js';
 import { newEnvelope } from '../../spool/envelope.js';
 import type { Publisher } from '../../spool/publish.js';
 import { newQueueId, type QueueId } from '../../spool/queue-id.js';
-import type { Composed } from '../sendmail/compose.js';
+import type { Composed } from '../compose.js';
 import { parseFlags, type SendmailOptions } from '../sendmail/flags.js';
 import type { Identity } from '../sendmail/identity.js';
 import { checkArguments, composeFromOptions, failureLine } from '../sendmail/main.js';

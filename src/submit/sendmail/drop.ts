@@ -8,7 +8,7 @@ import { pickupFifoPath, pokePickup } from '../../shared/poke.js';
 import { writeDrop } from '../../spool/maildrop.js';
 import { spoolPaths } from '../../spool/paths.js';
 import type { QueueId } from '../../spool/queue-id.js';
-import type { Composed } from './compose.js';
+import type { Composed } from '../compose.js';
 
 /** Keep this much free space for the daemon to move mail on. */
 const RESERVE = 8 * 1024 * 1024;
@@ -31,7 +31,7 @@ export async function dropMessage(view: SubmitView, id: QueueId, c: Composed): P
     }
   }
   if (c.content.length + RESERVE > free) {
-    throw new MailroomError('SPOOL_FULL', 'temporary', `not enough free space in ${paths.maildrop} for a ${c.content.length}-byte message; try again later`);
+    throw new MailroomError('SPOOL_FULL', `not enough free space in ${paths.maildrop} for a ${c.content.length}-byte message; try again later`);
   }
   try {
     writeDrop(paths.maildrop, id, c.drop, c.content);

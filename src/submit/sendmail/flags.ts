@@ -23,7 +23,7 @@ export interface SendmailOptions {
   queueId?: string;
 }
 
-const usage = (msg: string) => new MailroomError('USAGE', 'usage', msg);
+const usage = (msg: string) => new MailroomError('USAGE', msg);
 
 /** Options that take a value (attached or as the next argument). */
 const WITH_VALUE = new Set(['f', 'r', 'F', 'N', 'R', 'V', 'B', 'L', 'C', 'X', 'h', 'O', 'p', 'A', 'e']);

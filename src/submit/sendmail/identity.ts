@@ -2,11 +2,9 @@
 // The daemon never trusts this: it takes the owner of the drop file.
 import { userInfo } from 'node:os';
 import { systemAccount } from '../../shared/passwd.js';
+import type { Identity } from '../compose.js';
 
-export interface Identity {
-  uid: number;
-  user: string;
-}
+export type { Identity };
 
 export function currentIdentity(): Identity {
   const uid = process.getuid?.() ?? -1;

@@ -8,7 +8,7 @@ import { MailroomError } from '../../shared/errors.js';
 import { exitCodeFor } from '../../shared/exit-codes.js';
 import { newQueueId, type QueueId } from '../../spool/queue-id.js';
 import { cutAtDot } from '../../message/normalize.js';
-import { composeSubmission, type Composed } from './compose.js';
+import { composeSubmission, type Composed } from '../compose.js';
 import { dropMessage } from './drop.js';
 import { parseFlags, type SendmailOptions } from './flags.js';
 import { currentIdentity, gecosName, type Identity } from './identity.js';
@@ -24,7 +24,7 @@ export function checkArguments(o: SendmailOptions, view: SubmitView): void {
   // Refuse header injection through arguments before reading the message, and
   // whether or not a From header will be generated.
   if (o.fullName !== undefined && /[\r\n\0]/.test(o.fullName)) {
-    throw new MailroomError('BAD_FULL_NAME', 'data', 'full name (-F) contains a line break or NUL (header injection refused)');
+    throw new MailroomError('BAD_FULL_NAME', 'full name (-F) contains a line break or NUL (header injection refused)');
   }
   if (o.from !== undefined) cleanSender(o.from, { hostname: view.hostname, masquerade: view.masquerade });
 }

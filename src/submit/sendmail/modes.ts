@@ -19,7 +19,7 @@ export async function printQueue(o: SendmailOptions): Promise<number> {
     // The queue is 0700 to the mailroom user: an ordinary user may drop mail
     // but not list it (Postfix's mailq says the same). EX_NOPERM, not a crash.
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EACCES' || code === 'EPERM') throw new MailroomError('QUEUE_NOT_READABLE', 'permission', `cannot read the queue in ${view.spool}: permission denied`, { cause: err });
+    if (code === 'EACCES' || code === 'EPERM') throw new MailroomError('QUEUE_NOT_READABLE', `cannot read the queue in ${view.spool}: permission denied`, { cause: err });
     throw err;
   }
   process.stdout.write(formatQueue(entries));
@@ -34,7 +34,7 @@ export async function rebuildAliases(o: SendmailOptions): Promise<number> {
   try {
     result = await checkAliases(config);
   } catch (err) {
-    throw new MailroomError('ALIASES_UNREADABLE', 'noinput', `cannot read ${where}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+    throw new MailroomError('ALIASES_UNREADABLE', `cannot read ${where}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
   }
   const { table, problems } = result;
   for (const p of problems) process.stderr.write(`newaliases: ${where}${p.line ? `:${p.line}` : ''}: ${p.warning ? 'warning: ' : ''}${p.message}\n`);
@@ -46,7 +46,7 @@ export async function rebuildAliases(o: SendmailOptions): Promise<number> {
 
 export async function verifyRecipients(o: SendmailOptions): Promise<number> {
   const config = await loadConfig(o.config);
-  if (o.recipients.length === 0) throw new MailroomError('USAGE', 'usage', '-bv needs recipients to verify');
+  if (o.recipients.length === 0) throw new MailroomError('USAGE', '-bv needs recipients to verify');
   const { createLocalRouter, describeDestination } = await import('../../route/router.js');
   const router = await createLocalRouter(config);
   const q = { hostname: config.hostname, masquerade: config.masquerade };
@@ -77,7 +77,7 @@ export async function runQueue(o: SendmailOptions): Promise<number> {
   const view = await loadSubmitView(o.config);
   const cmd = o.queueId ? `flush I ${o.queueId}` : o.queueSite ? `flush R ${o.queueSite}` : 'flush';
   const answer = await sendControl(controlSocketPath(view.socket.path), cmd, true);
-  if (answer === undefined) throw new MailroomError('DAEMON_DOWN', 'unavailable', 'cannot flush the queue: the mailroom daemon is not running');
-  if (!answer.startsWith('ok')) throw new MailroomError('FLUSH_FAILED', 'usage', answer);
+  if (answer === undefined) throw new MailroomError('DAEMON_DOWN', 'cannot flush the queue: the mailroom daemon is not running');
+  if (!answer.startsWith('ok')) throw new MailroomError('FLUSH_REFUSED', answer);
   return 0;
 }

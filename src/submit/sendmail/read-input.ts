@@ -7,7 +7,7 @@ import { MailroomError } from '../../shared/errors.js';
 const CHUNK = 1 << 20;
 
 export function tooBig(limit: number): MailroomError {
-  return new MailroomError('MESSAGE_TOO_BIG', 'data', `message is larger than ${limit} bytes (maxMessageSize)`);
+  return new MailroomError('MESSAGE_TOO_BIG', `message is larger than ${limit} bytes (maxMessageSize)`);
 }
 
 /**

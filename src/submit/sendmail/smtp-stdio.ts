@@ -7,7 +7,7 @@ import { isMailroomError } from '../../shared/errors.js';
 import { formatReply, replyFor } from '../../shared/replies.js';
 import { newQueueId } from '../../spool/queue-id.js';
 import type { DsnNotify } from '../../spool/envelope.js';
-import { composeSubmission } from './compose.js';
+import { composeSubmission } from '../compose.js';
 import { dropMessage } from './drop.js';
 import { parseNotify, type SendmailOptions } from './flags.js';
 import { currentIdentity, gecosName, type Identity } from './identity.js';

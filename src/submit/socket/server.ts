@@ -13,7 +13,7 @@ import { replyFor } from '../../shared/replies.js';
 import { newEnvelope, type DsnNotify } from '../../spool/envelope.js';
 import type { Publisher } from '../../spool/publish.js';
 import { newQueueId } from '../../spool/queue-id.js';
-import { composeSubmission } from '../sendmail/compose.js';
+import { composeSubmission } from '../compose.js';
 import { allowImmediateGreeting } from './greeting.js';
 import { boundCommandLines } from './line-limit.js';
 import { explainRcptSyntax } from './rcpt-syntax.js';
@@ -77,14 +77,14 @@ export async function startSocketServer(config: Config, publisher: Publisher, lo
       if (why) return cb(Object.assign(new Error(`5.1.3 bad recipient: ${why}`), { responseCode: 553 }));
       // An unknown local recipient is refused at RCPT TO (550 5.1.1), while the client is there, not bounced later.
       const name = localNameOf(view, address.address.includes('@') ? address.address : `${address.address}@${config.hostname}`);
-      if (name !== undefined && !isKnownLocalName(view, name)) return cb(smtpError(new MailroomError('NO_SUCH_USER', 'nouser', `<${address.address}>: Recipient address rejected: User unknown in local recipient table`)));
+      if (name !== undefined && !isKnownLocalName(view, name)) return cb(smtpError(new MailroomError('USER_UNKNOWN', `<${address.address}>: Recipient address rejected: User unknown in local recipient table`)));
       cb();
     },
     onData(stream, session, cb) {
       void (async () => {
         const id = newQueueId();
         const data = await readLimited(stream, config.maxMessageSize);
-        if (!data) throw new MailroomError('MESSAGE_TOO_BIG', 'data', 'message too big');
+        if (!data) throw new MailroomError('MESSAGE_TOO_BIG', 'message too big');
         const env = session.envelope as typeof session.envelope & { dsn?: { ret?: string; envid?: string } };
         const rcpts = env.rcptTo as (typeof env.rcptTo[number] & { dsn?: { notify?: string[]; orcpt?: string } })[];
         const mailArgs = (env.mailFrom && env.mailFrom.args) || {};

@@ -1,21 +1,27 @@
 // Builds what goes into maildrop/ from a submission: the envelope (sender,
 // recipients from argv and, with -t, the headers), and the message with its
 // header fix-ups — Received first, then Date, Message-ID and From when
-// missing, Bcc and Resent-Bcc removed (Postfix does the same).
-import type { SubmitView } from '../../config/submit-view.js';
-import { MailroomError } from '../../shared/errors.js';
-import { hasNonAscii } from '../../message/address.js';
-import { addressesInHeader } from '../../message/address-list.js';
-import { fieldValue, findFields, hasField, rfc5322Date, type HeaderField } from '../../message/headers.js';
-import { foldClauses, foldField, formatMailbox } from '../../message/header-encode.js';
-import { MAX_LINE, parseMessage, serializeMessage } from '../../message/normalize.js';
-import type { DsnNotify } from '../../spool/envelope.js';
-import { ADDED_HEADERS_ROOM, type DropEnvelope, type DropRecipient } from '../../spool/maildrop.js';
-import type { QueueId } from '../../spool/queue-id.js';
-import { cleanRecipient, cleanSender, uniqueRecipients } from '../sanitize.js';
-import { checkLocalRecipients } from '../../route/known-local.js';
-import { masqueradeHeaders } from '../../route/masquerade.js';
-import type { Identity } from './identity.js';
+// missing, Bcc and Resent-Bcc removed (Postfix does the same). Shared by the
+// sendmail command, its front end's daemon side and the SMTP socket.
+import type { SubmitView } from '../config/submit-view.js';
+import { MailroomError } from '../shared/errors.js';
+import { hasNonAscii } from '../message/address.js';
+import { addressesInHeader } from '../message/address-list.js';
+import { fieldValue, findFields, hasField, rfc5322Date, type HeaderField } from '../message/headers.js';
+import { foldClauses, foldField, formatMailbox } from '../message/header-encode.js';
+import { MAX_LINE, parseMessage, serializeMessage } from '../message/normalize.js';
+import type { DsnNotify } from '../spool/envelope.js';
+import { ADDED_HEADERS_ROOM, type DropEnvelope, type DropRecipient } from '../spool/maildrop.js';
+import type { QueueId } from '../spool/queue-id.js';
+import { cleanRecipient, cleanSender, uniqueRecipients } from './sanitize.js';
+import { checkLocalRecipients } from '../route/known-local.js';
+import { masqueradeHeaders } from '../route/masquerade.js';
+
+/** Who submits: the invoking user (sendmail) or the socket peer. */
+export interface Identity {
+  uid: number;
+  user: string;
+}
 
 export interface Submission {
   view: SubmitView;
@@ -44,7 +50,7 @@ export interface Composed {
   content: Buffer;
 }
 
-const dataError = (msg: string) => new MailroomError('BAD_MESSAGE', 'data', msg);
+const dataError = (msg: string) => new MailroomError('BAD_MESSAGE', msg);
 
 function recipientHeaders(fields: HeaderField[]): string[] {
   const resent = fields.some((f) => /^resent-(to|cc|bcc)$/i.test(f.name));
@@ -60,7 +66,7 @@ export function composeSubmission(s: Submission): Composed {
   const now = s.now ?? new Date();
   const q = { hostname: s.view.hostname, masquerade: s.view.masquerade };
   if (s.input.length > s.view.maxMessageSize) {
-    throw new MailroomError('MESSAGE_TOO_BIG', 'data', `message is ${s.input.length} bytes; the limit is ${s.view.maxMessageSize} (maxMessageSize)`);
+    throw new MailroomError('MESSAGE_TOO_BIG', `message is ${s.input.length} bytes; the limit is ${s.view.maxMessageSize} (maxMessageSize)`);
   }
   const sender = s.sender === undefined ? cleanSender(s.identity.user, q) : cleanSender(s.sender, q);
   const msg = parseMessage(s.input);
@@ -71,7 +77,7 @@ export function composeSubmission(s: Submission): Composed {
   if (recipients.length === 0) {
     throw s.extractRecipients
       ? dataError('no recipient addresses found in the message header')
-      : new MailroomError('USAGE', 'usage', 'no recipients given (name them, or use -t)');
+      : new MailroomError('USAGE', 'no recipients given (name them, or use -t)');
   }
 
   // A local name without a mailbox user or alias is refused here, at submission, (EX_NOUSER / 550 5.1.1).
@@ -101,7 +107,7 @@ export function composeSubmission(s: Submission): Composed {
   // Line-ending repair and our header lines make the stored message larger than
   // the input; the daemon checks the stored size against the same bound.
   if (content.length > s.view.maxMessageSize + ADDED_HEADERS_ROOM) {
-    throw new MailroomError('MESSAGE_TOO_BIG', 'data', `message is ${content.length} bytes as stored; the limit is ${s.view.maxMessageSize} (maxMessageSize)`);
+    throw new MailroomError('MESSAGE_TOO_BIG', `message is ${content.length} bytes as stored; the limit is ${s.view.maxMessageSize} (maxMessageSize)`);
   }
 
   const smtputf8 = hasNonAscii(sender) || recipients.some((r) => hasNonAscii(r.address)) || fields.some((f) => f.lines.some(hasNonAscii));
