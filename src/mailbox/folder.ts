@@ -96,7 +96,7 @@ export class FolderCore {
     // First without the file lock: most syncs find nothing to record. What a
     // listing made while the directories stood still found (additions and
     // renames only) is recorded under the lock if nobody wrote the index meanwhile.
-    let reuse: { diff: ScanDiff; dirs: string } | undefined;
+    let reuse: { diff: ScanDiff; dirs: string; version: number } | undefined;
     const needLock = await this.lock.local(async () => {
       let clean = false;
       try {
@@ -110,7 +110,7 @@ export class FolderCore {
       if (!listing) return this.vanish() && false;
       const diff = diffListing(this.index, listing);
       if (isEmptyDiff(diff)) return false;
-      if (!diff.gone.length && this.dirStamp() === dirs) reuse = { diff, dirs };
+      if (!diff.gone.length && this.dirStamp() === dirs) reuse = { diff, dirs, version: this.index.version };
       return true;
     });
     if (needLock) await this.lock.run(() => this.scanLocked(reuse));
@@ -140,9 +140,9 @@ export class FolderCore {
   }
 
   /** Lists the folder and records what changed on disk; under the lock. */
-  async scanLocked(reuse?: { diff: ScanDiff; dirs: string }): Promise<void> {
-    const changed = await this.refreshLocked();
-    if (reuse && !changed && this.dirStamp() === reuse.dirs) return this.commit(reuse.diff);
+  async scanLocked(reuse?: { diff: ScanDiff; dirs: string; version: number }): Promise<void> {
+    await this.refreshLocked();
+    if (reuse && reuse.version === this.index.version && this.dirStamp() === reuse.dirs) return this.commit(reuse.diff);
     let listing: Listing | undefined;
     let diff: ScanDiff | undefined;
     // readdir may miss a file renamed while it runs: when something seems
