@@ -54,7 +54,6 @@ async function renameTo(core: FolderCore, m: Msg, loc: (oldLoc: string) => strin
 export async function storeFlags(core: FolderCore, uids: readonly number[], op: FlagOperation, flags: readonly string[], unchangedSince?: number): Promise<StoreResult> {
   return core.lock.run(async () => {
     await core.refreshLocked();
-    core.keywords.refresh();
     const canon = flags.map((f) => core.keywords.canonical(f)).filter((f): f is string => f !== undefined);
     const conflicts: number[] = [];
     const targets: Msg[] = [];
@@ -68,6 +67,7 @@ export async function storeFlags(core: FolderCore, uids: readonly number[], op: 
     if (added) await core.keywords.save();
     const modseq = core.index.header.highestModseq + 1;
     const lines: string[] = [];
+    const changedUids: number[] = [];
     for (const m of targets) {
       const moved = await renameTo(core, m, (from) => {
         const oldInfo = infoOf(from);
@@ -79,12 +79,10 @@ export async function storeFlags(core: FolderCore, uids: readonly number[], op: 
       const to = moved[1];
       const flagsChanged = sortFlags(infoOf(to)) !== sortFlags(infoOf(m.loc));
       if (to !== m.loc || flagsChanged) lines.push(`=${m.uid} ${flagsChanged ? modseq : m.modseq} ${to}`);
+      if (flagsChanged) changedUids.push(m.uid);
     }
     await core.index.append(lines);
-    const changed = pick(
-      core,
-      targets.map((m) => m.uid),
-    );
+    const changed = pick(core, changedUids);
     core.publish();
     return { changed, conflicts };
   });
@@ -114,7 +112,6 @@ export async function appendMessage(core: FolderCore, message: Buffer, flags: re
   try {
     return await core.lock.run(async () => {
       await core.refreshLocked();
-      core.keywords.refresh();
       const { info, added } = core.keywords.infoFor(new Set(canon), '');
       if (added) await core.keywords.save();
       const loc = `c:2,${info}`;
@@ -137,7 +134,6 @@ export async function copyMessages(core: FolderCore, uids: readonly number[], ta
   if (!sources.length) return [];
   return target.lock.run(async () => {
     await target.refreshLocked();
-    target.keywords.refresh();
     // Keywords travel by name (each folder has its own letters); P and other unknown capitals stay.
     const infos = sources.map((m) => target.keywords.infoFor(new Set(m.flags), infoOf(m.loc).replace(/[^A-Z]/g, '')));
     if (infos.some((i) => i.added)) await target.keywords.save();

@@ -128,6 +128,8 @@ export class FolderCore {
   /** Index up to date (rebuilt when lost or damaged); under the lock. True when anything was read or rebuilt. */
   async refreshLocked(): Promise<boolean> {
     if (this.gone) throw new MailroomError('MAILBOX_NOT_FOUND', 'noinput', `mailbox ${this.name} no longer exists`);
+    // Letters first: index lines read below get their flags from the current keywords.
+    this.keywords.refresh();
     let state: 'same' | 'changed' | 'missing';
     try {
       state = await this.index.refresh();

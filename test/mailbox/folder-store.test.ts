@@ -205,6 +205,7 @@ describe('UIDs and flags', () => {
     assert.deepEqual(again.conflicts, [1]);
     const ok = await inbox.store([1], 'remove', ['junk'], modseq);
     assert.deepEqual(ok.changed[0]!.flags, ['\\Seen', '$Forwarded']);
+    assert.deepEqual((await inbox.store([1, 2], 'add', ['\\Seen'])).changed, []); // nothing changed: nothing reported, no new modseq
     assert.equal(await codeOf(inbox.store([1], 'add', ['\\Bogus'])), 'FLAG_INVALID');
     const many = Array.from({ length: 24 }, (_, i) => `kw${i}`);
     await inbox.store([1], 'add', many);
