@@ -104,7 +104,7 @@ export class FolderCore {
       } catch (err) {
         if (!(err instanceof IndexCorrupt)) throw err;
       }
-      if (!clean) return true;
+      if (!clean) return (await listFolder(this.dir)) ? true : this.vanish() && false;
       const dirs = this.dirStamp();
       const listing = await listFolder(this.dir);
       if (!listing) return this.vanish() && false;

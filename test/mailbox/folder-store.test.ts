@@ -268,6 +268,13 @@ describe('messages', () => {
     assert.deepEqual(await inbox.expunge(), [2]);
     assert.deepEqual((await inbox.sync()).snapshot.messages, []);
     assert.equal((await store.status('Dest')).messages, 4);
+    // Deleted while a session has it open: everything is expunged for it, changes are refused.
+    await store.delete('Dest');
+    assert.deepEqual((await dest.sync()).expunged, [1, 2, 3]); // what this session had seen (it never synced after the MOVE)
+    assert.equal(await codeOf(dest.store([1], 'add', ['\\Seen'])), 'MAILBOX_NOT_FOUND');
+    assert.equal(await codeOf(dest.append(Buffer.from('Subject: late\r\n\r\n'), [])), 'MAILBOX_NOT_FOUND');
+    await store.create('Dest');
+    assert.equal((await store.status('Dest')).messages, 0);
     inbox.release();
     dest.release();
   });
