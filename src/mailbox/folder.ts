@@ -10,7 +10,7 @@ import { MailroomError } from '../shared/errors.js';
 import type { FolderSnapshot } from './folders.js';
 import { FolderIndex, IndexCorrupt, Msg } from './folder-index.js';
 import { FolderLock } from './folder-lock.js';
-import { diffListing, factsOfMany, isEmptyDiff, listFolder, type Listing, type ScanDiff } from './folder-scan.js';
+import { diffListing, factsOfMany, isEmptyDiff, listFolder, type ScanDiff } from './folder-scan.js';
 import { FolderWatch } from './folder-watch.js';
 import { infoOf, Keywords } from './keywords.js';
 import { compareBases, isGone } from './maildir.js';
@@ -145,21 +145,19 @@ export class FolderCore {
   async scanLocked(reuse?: { diff: ScanDiff; dirs: string; version: number }): Promise<void> {
     await this.refreshLocked();
     if (reuse && reuse.version === this.index.version && this.dirStamp() === reuse.dirs) return this.commit(reuse.diff);
-    let listing: Listing | undefined;
-    let diff: ScanDiff | undefined;
-    // readdir may miss a file renamed while it runs: when something seems
-    // gone and a directory changed meanwhile, look again (a few times).
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const before = this.stampNow().stamp;
-      listing = await listFolder(this.dir);
-      if (!listing) {
-        this.vanish();
-        throw new MailroomError('MAILBOX_NOT_FOUND', 'noinput', `mailbox ${this.name} no longer exists`);
-      }
-      diff = diffListing(this.index, listing);
-      if (!diff.gone.length || this.stampNow().stamp === before) break;
+    // readdir may miss a file renamed while it runs (by mutt, POP3, another
+    // session): what seems gone must be missing from a second listing too.
+    const listing = await listFolder(this.dir);
+    if (!listing) {
+      this.vanish();
+      throw new MailroomError('MAILBOX_NOT_FOUND', 'noinput', `mailbox ${this.name} no longer exists`);
     }
-    await this.commit(diff!);
+    let diff = diffListing(this.index, listing);
+    if (diff.gone.length) {
+      for (const [base, loc] of (await listFolder(this.dir)) ?? []) if (!listing.has(base)) listing.set(base, loc);
+      diff = diffListing(this.index, listing);
+    }
+    await this.commit(diff);
   }
 
   private async commit(d: ScanDiff): Promise<void> {

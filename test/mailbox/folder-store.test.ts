@@ -182,6 +182,23 @@ describe('UIDs and flags', () => {
     inbox.release();
   });
 
+  it('ignores a torn last line of the index (a crash mid-write) and cuts it off at the next change', async () => {
+    writeMaildir(dir, 'eve', [{ content: message('a', ['1']) }]);
+    const store = openUserStore(dir, 'eve');
+    let inbox = await store.open('INBOX');
+    const validity = inbox.current().uidValidity;
+    inbox.release();
+    const file = join(dir, 'eve/mailroom-uidlist');
+    writeFileSync(file, readFileSync(file, 'utf8') + '+2 7 10 1700000000000 n half-writ');
+    inbox = await store.open('INBOX');
+    assert.equal(inbox.current().uidValidity, validity);
+    assert.deepEqual(inbox.current().messages.map((m) => m.uid), [1]);
+    assert.equal(await inbox.append(Buffer.from('Subject: b\r\n\r\n'), []), 2);
+    const text = readFileSync(file, 'utf8');
+    assert.ok(!text.includes('half-writ') && text.endsWith('\n'), text);
+    inbox.release();
+  });
+
   it('stores flags and keywords as Maildir letters with the dovecot-keywords file; UNCHANGEDSINCE conflicts', async () => {
     const [base] = writeMaildir(dir, 'fay', [{ content: message('a', ['1']) }, { content: message('b', ['2']), folder: 'cur', flags: 'P' }]);
     const inbox = await openUserStore(dir, 'fay').open('INBOX');
