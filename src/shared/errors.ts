@@ -79,6 +79,14 @@ export const ERROR_CODES = {
   QUEUE_NOT_READABLE: 'permission',
   INSTALL_NOT_ROOT: 'permission',
   INSTALL_NOT_PERMITTED: 'permission',
+  // mailbox store (IMAP folders)
+  MAILBOX_NOT_FOUND: 'noinput',
+  MAILBOX_EXISTS: 'usage',
+  MAILBOX_NAME_INVALID: 'usage',
+  MAILBOX_HAS_CHILDREN: 'usage',
+  MAILBOX_BUSY: 'temporary',
+  MAILBOX_KEYWORDS_FULL: 'cantcreat',
+  FLAG_INVALID: 'usage',
   // config
   CONFIG_INVALID: 'config',
   SECRET_MISSING: 'config',
@@ -130,6 +138,13 @@ export const SMTP_BY_CODE: Partial<Record<ErrorCode, SmtpEdge>> = {
   SPOOL_FULL: { code: 452, enhanced: '4.3.1', text: 'Insufficient system storage' },
   MESSAGE_TOO_BIG: { code: 552, enhanced: '5.3.4', text: 'Message size exceeds fixed maximum message size' },
 };
+
+/**
+ * Codes of the folder store (src/mailbox/), for the IMAP edge to map:
+ * not found, exists, invalid name, has children (\Noselect), busy (lock),
+ * no room for another keyword, invalid flag.
+ */
+export type MailboxErrorCode = 'MAILBOX_NOT_FOUND' | 'MAILBOX_EXISTS' | 'MAILBOX_NAME_INVALID' | 'MAILBOX_HAS_CHILDREN' | 'MAILBOX_BUSY' | 'MAILBOX_KEYWORDS_FULL' | 'FLAG_INVALID';
 
 /** Marks our errors across module copies (the bundled sendmail fast path and its lazily loaded modes each have one). */
 const BRAND = Symbol.for('mailroom.error');
