@@ -4,6 +4,8 @@ export { python } from '../pop3/py.js';
 /** Python prelude: imaplib connected to PORT, helpers that decode responses. */
 export const IMAPLIB = `import imaplib, json, os, ssl
 def s(x):
-    return [v.decode() if isinstance(v, bytes) else v for v in x] if isinstance(x, list) else x
+    if isinstance(x, (list, tuple)):
+        return [s(v) for v in x]
+    return x.decode() if isinstance(x, bytes) else x
 M = imaplib.IMAP4('127.0.0.1', int(os.environ['PORT']), timeout=20)
 `;
