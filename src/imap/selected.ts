@@ -77,14 +77,18 @@ export class Selected implements SelectedView {
     return this.recent.has(m.uid) ? [...m.flags, '\\Recent'] : [...m.flags];
   }
 
-  /** Serialised: an IDLE push and a command's announce never interleave. */
-  announce(allowExpunge: boolean, sink: AnnounceSink): Promise<void> {
-    const run = this.busy.then(() => this.announceNow(allowExpunge, sink));
+  /**
+   * Serialised: an IDLE push and a command's announce never interleave.
+   * `reported`: UIDs whose flags the command itself has just sent (STORE,
+   * FETCH setting \Seen), not repeated as unsolicited FETCH.
+   */
+  announce(allowExpunge: boolean, sink: AnnounceSink, reported?: ReadonlySet<number>): Promise<void> {
+    const run = this.busy.then(() => this.announceNow(allowExpunge, sink, reported));
     this.busy = run.catch(() => undefined);
     return run;
   }
 
-  private async announceNow(allowExpunge: boolean, sink: AnnounceSink): Promise<void> {
+  private async announceNow(allowExpunge: boolean, sink: AnnounceSink, reported: ReadonlySet<number> | undefined): Promise<void> {
     await this.folder.sync();
     const cur = this.folder.current();
     const old = this.snapshot.messages;
@@ -129,6 +133,7 @@ export class Selected implements SelectedView {
     }
     for (const k of changed) {
       const m = neu[k]!;
+      if (reported?.has(m.uid)) continue;
       const extra = condstore ? ` UID ${m.uid} MODSEQ (${m.modseq})` : '';
       sink.send(`* ${k + 1} FETCH (FLAGS (${this.flagsOf(m).join(' ')})${extra})`);
     }

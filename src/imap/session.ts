@@ -186,6 +186,16 @@ export class ImapSession implements CommandContext {
     this.close();
   }
 
+  /** UIDs whose new flags the command answers itself: STORE, and FETCH of a body without PEEK (it sets \Seen). */
+  private reportedBy(cmd: Command): Set<number> | undefined {
+    const sel = this.selected;
+    if (!sel) return undefined;
+    const setsSeen = cmd.name === 'FETCH' && cmd.atts.some((a) => (a.kind === 'BODY[]' && !a.peek) || a.kind === 'RFC822' || a.kind === 'RFC822.TEXT');
+    if (cmd.name !== 'STORE' && !setsSeen) return undefined;
+    const msgs = sel.snapshot.messages;
+    return new Set(sel.resolve(cmd.set, cmd.uid).map((i) => msgs[i]!.uid));
+  }
+
   private async dispatch(cmd: Command): Promise<void> {
     const handler = HANDLERS.get(cmd.name);
     if (!handler) return this.bad(cmd.tag, 'Unknown command');
@@ -194,9 +204,10 @@ export class ImapSession implements CommandContext {
     }
     let done: Completion | void;
     try {
+      const reported = this.reportedBy(cmd);
       done = await handler.run(this, cmd as never);
-      if (this.state === 'SELECTED' && handler.announce !== false && !this.closed) {
-        await this.announce(!(NO_EXPUNGE.has(cmd.name) && !('uid' in cmd && cmd.uid)));
+      if (this.state === 'SELECTED' && this.selected && handler.announce !== false && !this.closed) {
+        await this.selected.announce(!(NO_EXPUNGE.has(cmd.name) && !('uid' in cmd && cmd.uid)), this, reported);
       }
     } catch (err) {
       this.log.error('imap command failed', { sid: this.sid, user: this.user || undefined, command: cmd.name, error: (err as Error).message });

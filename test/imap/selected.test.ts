@@ -72,5 +72,12 @@ describe('IMAP selected view', () => {
     const out2: string[] = [];
     await q.announce(true, { enabled: new Set(['CONDSTORE', 'QRESYNC']), send: (l) => void out2.push(l) });
     assert.deepEqual(out2, ['* VANISHED 2,4', '* 3 EXISTS', '* 0 RECENT', '* 2 FETCH (FLAGS (\\Seen) UID 3 MODSEQ (2))']);
+
+    // A STORE's own FETCH responses are not repeated by the announce after it.
+    const r = new Selected(fakeFolder([a, b]), false, a, []);
+    (r.folder as unknown as { next(): void }).next();
+    const out3: string[] = [];
+    await r.announce(true, { enabled: new Set(), send: (l) => void out3.push(l) }, new Set([3]));
+    assert.ok(!out3.some((l) => l.includes('FETCH')), out3.join('\n'));
   });
 });
