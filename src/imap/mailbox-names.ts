@@ -37,7 +37,7 @@ const CODES: Record<string, [string, string]> = {
   MAILBOX_INVALID: ['CANNOT', 'Mailbox name is not allowed'],
   MAILBOX_NAME_INVALID: ['CANNOT', 'Mailbox name is not allowed'],
   MAILBOX_HAS_CHILDREN: ['INUSE', 'Mailbox has children'],
-  MAILBOX_INBOX: ['CANNOT', 'INBOX cannot be changed this way'],
+  MAILBOX_BUSY: ['INUSE', 'Mailbox is busy, try again'],
 };
 
 /** A folder store failure as a tagged NO; unexpected ones are logged and answered [SERVERBUG]. */

@@ -116,7 +116,12 @@ export class Selected implements SelectedView {
       else for (let k = expunged.length - 1; k >= 0; k--) sink.send(`* ${expunged[k]! + 1} EXPUNGE`);
       for (const k of expunged) this.recent.delete(old[k]!.uid);
     }
+    const oldKeywords = this.snapshot.keywords;
     this.snapshot = cur;
+    if (cur.keywords && cur.keywords.join(' ') !== (oldKeywords ?? []).join(' ')) {
+      // RFC 3501 §7.2.6: a new keyword changes the mailbox's FLAGS.
+      sink.send(`* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft${cur.keywords.map((k) => ` ${k}`).join('')})`);
+    }
     if (added > 0) {
       if (!this.readOnly) for (const u of await this.folder.claimRecent()) this.recent.add(u);
       sink.send(`* ${neu.length} EXISTS`);

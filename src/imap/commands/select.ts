@@ -45,10 +45,10 @@ export const select: ImapHandler<'SELECT' | 'EXAMINE'> = {
     s.selected = sel;
     s.state = 'SELECTED';
     const snap = sel.snapshot;
-    const keywords = new Set<string>();
+    const keywords = new Set<string>(snap.keywords ?? []);
     let firstUnseen = 0;
     snap.messages.forEach((m, i) => {
-      for (const f of m.flags) if (!f.startsWith('\\') && keywords.size < MAX_KEYWORDS) keywords.add(f);
+      if (!snap.keywords) for (const f of m.flags) if (!f.startsWith('\\') && keywords.size < MAX_KEYWORDS) keywords.add(f);
       if (firstUnseen === 0 && !m.flags.includes('\\Seen')) firstUnseen = i + 1;
     });
     const flags = [...SYSTEM, ...keywords].join(' ');
