@@ -5,7 +5,7 @@
 // one empty text/plain part so the result still parses.
 import { list, str } from '../encode.js';
 import { writeEnvelope } from './envelope.js';
-import { type Header, firstValue } from './header.js';
+import { type Header, firstValue, valueText } from './header.js';
 import { type Param, parseDisposition, parseLanguage } from './params.js';
 import type { MimePart } from './parse.js';
 import { nstrNoLf } from './quote.js';
@@ -43,7 +43,7 @@ function mimeFields(h: Header): MimeFields {
   const out: MimeFields = {};
   for (const f of h.fields) {
     const key = f.name === 'content-id' ? 'id' : f.name === 'content-description' ? 'description' : f.name === 'content-transfer-encoding' ? 'encoding' : f.name === 'content-md5' ? 'md5' : undefined;
-    if (key && out[key] === undefined) out[key] = h.buf.toString(h.utf8 ? 'utf8' : 'latin1', f.valueStart, trimEol(h.buf, f.valueStart, f.end));
+    if (key && out[key] === undefined) out[key] = valueText(h, f.valueStart, trimEol(h.buf, f.valueStart, f.end));
   }
   return out;
 }

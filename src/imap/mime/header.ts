@@ -75,7 +75,13 @@ export function rawValue(h: Header, f: HeaderField): string {
   let e = f.end;
   if (e > f.valueStart && h.buf[e - 1] === 10) e--;
   if (e > f.valueStart && h.buf[e - 1] === 13) e--;
-  return h.buf.toString(h.utf8 ? 'utf8' : 'latin1', f.valueStart, e);
+  return valueText(h, f.valueStart, e);
+}
+
+/** Header octets as text; NUL, which no IMAP string may carry (RFC 3501 §9 CHAR8), becomes U+FFFD. */
+export function valueText(h: Header, start: number, end: number): string {
+  const s = h.buf.toString(h.utf8 ? 'utf8' : 'latin1', start, end);
+  return s.indexOf('\0') < 0 ? s : s.replace(/\0/g, '\uFFFD');
 }
 
 /** The raw value of the first field called `name` (lower case), undefined when absent. */

@@ -18,6 +18,6 @@ const PLAIN = /^[\x21\x23-\x5b\x5d-\x7e]+(?: [\x21\x23-\x5b\x5d-\x7e]+)*$/;
 export function nstrHuman(s: string | undefined): string {
   if (s === undefined) return 'NIL';
   if (s === '' || PLAIN.test(s)) return `"${s}"`;
-  const t = s.replace(/\0/g, '\x80').replace(/[\r\n\t ]+/g, ' ').trim();
+  const t = s.replace(/[\r\n\t ]+/g, ' ').trim();
   return t === '' ? '""' : `${literalPrefix(Buffer.byteLength(t))}${t}`;
 }

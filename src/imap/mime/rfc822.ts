@@ -3,8 +3,12 @@
 // never throws: broken input ends a token early and the callers recover at
 // the next separator, as mail readers do.
 
-const TSPECIAL = new Set('()<>@,;:\\"/[]?='.split(''));
-const SPECIAL = new Set('()<>[]:;@\\,."'.split(''));
+/** Per ASCII code: 1 = ends an RFC 2045 token (tspecials), 2 = ends an atom (RFC 5322 specials). */
+const STOP = new Uint8Array(128);
+for (const c of '()<>@,;:\\"/[]?=') STOP[c.charCodeAt(0)]! |= 1;
+for (const c of '()<>[]:;@\\,."') STOP[c.charCodeAt(0)]! |= 2;
+for (let c = 0; c <= 32; c++) STOP[c] = 3;
+STOP[127] = 3;
 
 export class Rfc822Reader {
   pos = 0;
@@ -60,7 +64,7 @@ export class Rfc822Reader {
     const start = this.pos;
     while (this.pos < s.length) {
       const c = s.charCodeAt(this.pos);
-      if (c <= 32 || c === 127 || TSPECIAL.has(s[this.pos]!)) break;
+      if (c < 128 && (STOP[c]! & 1) !== 0) break;
       this.pos++;
     }
     return s.slice(start, this.pos);
@@ -72,7 +76,7 @@ export class Rfc822Reader {
     const start = this.pos;
     while (this.pos < s.length) {
       const c = s.charCodeAt(this.pos);
-      if (c <= 32 || c === 127 || (SPECIAL.has(s[this.pos]!) && !(dots && c === 46))) break;
+      if (c < 128 && (STOP[c]! & 2) !== 0 && !(dots && c === 46)) break;
       this.pos++;
     }
     return s.slice(start, this.pos);

@@ -11,12 +11,24 @@ const CRLF = Buffer.from('\r\n');
 
 export function sectionBytes(root: MimePart, section: Section): Buffer {
   const buf = root.header.buf;
-  let part = root;
+  let part: MimePart | undefined = root;
+  // Dovecot's reading of part numbers, which RFC 3501 §6.4.5 leaves open for
+  // numbers past a leaf: a non-multipart part (the message itself included)
+  // answers to one trailing ".1" as itself; a multipart's children, and the
+  // parts of the message inside a message/rfc822 part, are numbered from 1.
+  let canSelf = true;
   let isRoot = true;
   for (const n of section.part) {
-    const next = child(part, n, isRoot);
-    if (!next) return EMPTY;
-    part = next;
+    if (part.children) {
+      part = part.children[n - 1];
+      canSelf = true;
+    } else if (!isRoot && part.message) {
+      const inner: MimePart = part.message;
+      part = inner.children ? inner.children[n - 1] : n === 1 ? inner : undefined;
+      canSelf = inner.children !== undefined;
+    } else if (!(canSelf && n === 1)) part = undefined;
+    else canSelf = false;
+    if (!part) return EMPTY;
     isRoot = false;
   }
   const text = section.text;
@@ -29,17 +41,6 @@ export function sectionBytes(root: MimePart, section: Section): Buffer {
   if (text === 'HEADER') return buf.subarray(h.start, h.bodyStart);
   if (text === 'TEXT') return buf.subarray(h.bodyStart, msg.end);
   return selectFields(h, section.fields ?? [], text === 'HEADER.FIELDS.NOT');
-}
-
-/**
- * Part n of `part`: a multipart's nth child; inside a message/rfc822 part the
- * encapsulated message's part n; and for a part that is neither, only n = 1,
- * which is the part itself (RFC 3501 §6.4.5: a non-multipart message has a part 1).
- */
-function child(part: MimePart, n: number, isRoot: boolean): MimePart | undefined {
-  if (part.children) return part.children[n - 1];
-  if (!isRoot && part.message) return child(part.message, n, true);
-  return isRoot && n === 1 ? part : undefined;
 }
 
 /**
