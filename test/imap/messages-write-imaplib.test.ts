@@ -30,6 +30,7 @@ run('remove', lambda: M.store('2', '-FLAGS', '(\\Seen)'))
 run('replace', lambda: M.uid('STORE', '3', 'FLAGS.SILENT', '(\\Answered \\Draft)'))
 run('recent', lambda: M.store('1', '+FLAGS', '(\\Recent)'))
 run('check', lambda: M.fetch('1:4', '(FLAGS)'))
+run('seen', lambda: M.fetch('4', '(BODY[HEADER.FIELDS.NOT (TO MESSAGE-ID SUBJECT)] BODY.PEEK[HEADER] RFC822)'))
 `);
   assert.equal(r.add!.typ, 'OK');
   assert.match(r.add!.data.join(' '), /^1 \(FLAGS \([^)]*\\Seen[^)]*\)\) 2 \(FLAGS/);
@@ -40,7 +41,10 @@ run('check', lambda: M.fetch('1:4', '(FLAGS)'))
     return `${m[1]}:${m[2]!.split(' ').filter((f) => f && f !== '\\Recent').sort().join(' ')}`;
   });
   assert.deepEqual(flags, ['1:\\Flagged \\Seen', '2:\\Flagged', '3:\\Answered \\Draft', '4:']);
-  assert.deepEqual(infos(inbox()), ['', 'DR', 'F', 'FS']);
+  // A non-PEEK fetch sets \Seen and reports FLAGS with it.
+  const seen = r.seen!.data.flat().join('|');
+  assert.match(seen, /^4 \(FLAGS \([^)]*\\Seen[^)]*\) BODY\[HEADER\.FIELDS\.NOT \(TO MESSAGE-ID SUBJECT\)\] \{\d+\}\|From: alice@example\.com\r\n\r\n\| BODY\[HEADER\] \{\d+\}\|From: alice@example\.com\r\nTo: team@test\.example\r\nSubject: Re: Quarterly report\r\n\r\n\| RFC822 \{/);
+  assert.deepEqual(infos(inbox()), ['DR', 'F', 'FS', 'S']);
 });
 
 test('CONDSTORE: FETCH CHANGEDSINCE and STORE UNCHANGEDSINCE answer [MODIFIED]', async () => {
