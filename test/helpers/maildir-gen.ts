@@ -3,8 +3,8 @@
 // alternatives, attachments up to a few hundred KB, forwarded messages,
 // encoded-word subjects), LF line endings with ,S= and ,W= in the names as
 // Dovecot's own delivery writes them, flags in cur/, and Maildir++ folders.
-import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { encodeMutf7 } from '../../src/mailbox/mutf7.js';
 
 /** Deterministic 32-bit PRNG (mulberry32): a fixed seed gives the same Maildir every run. */
@@ -193,4 +193,18 @@ export function generateMaildir(maildir: string, opts: GenOptions): GenResult {
     }
   }
   return { messages, bytes };
+}
+
+/**
+ * Where a generated message is now: servers move new/ files to cur/ and
+ * rename them as flags change; the unique base before ':' stays.
+ */
+export function currentFile(file: string): string | undefined {
+  const folder = dirname(dirname(file));
+  const base = basename(file).split(':')[0]!;
+  for (const d of ['cur', 'new']) {
+    const hit = readdirSync(join(folder, d)).find((n) => n.split(':')[0] === base);
+    if (hit) return join(folder, d, hit);
+  }
+  return undefined;
 }
