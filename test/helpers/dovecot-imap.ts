@@ -169,3 +169,13 @@ export function rssKiB(pid: number): number {
     return 0;
   }
 }
+
+/** Proportional set size of a process in KiB (shared pages divided among their users), 0 when it is gone. */
+export function pssKiB(pid: number): number {
+  try {
+    const m = /^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
