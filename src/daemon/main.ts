@@ -14,6 +14,8 @@ import { createPublisher, type Publisher } from '../spool/publish.js';
 import { recoverSpool } from '../spool/recover.js';
 import { openJournal } from '../spool/journal.js';
 import { loadSpoolNative } from '../spool/syncfs.js';
+import { LoginThrottle } from '../users/throttle.js';
+import { imapOptionsFrom, startImapServer } from '../imap/server.js';
 import { pop3OptionsFrom, startPop3Server } from '../pop3/server.js';
 import { startSocketServer } from '../submit/socket/server.js';
 import { startFrontendServer } from '../submit/frontend/server.js';
@@ -125,8 +127,12 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
   const socket = await startSocketServer(config, publisher, log);
   // The compiled sendmail front end's socket (submit/frontend/): needs the addon's getpeercred.
   const frontend = await startFrontendServer(config, publisher, log, loadSpoolNative());
+  // One throttle for POP3 and IMAP: failures on either count against the address.
+  const throttle = new LoginThrottle();
   const pop3Options = pop3OptionsFrom(config, log);
-  const pop3 = pop3Options ? await startPop3Server(pop3Options) : undefined;
+  const pop3 = pop3Options ? await startPop3Server({ ...pop3Options, throttle }) : undefined;
+  const imapOptions = imapOptionsFrom(config, log, throttle);
+  const imap = imapOptions ? await startImapServer(imapOptions) : undefined;
   const metrics = config.metrics ? await startMetrics(config.metrics.listen, { status: () => stats.snapshot(), paths }, log) : undefined;
   log.info('daemon started', { pid: process.pid, spool: config.spool, hostname: config.hostname, commit: spoolPublisher.commit });
   return {
@@ -138,6 +144,7 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
       await control.close();
       await fifo?.close();
       await pop3?.close();
+      await imap?.close();
       await metrics?.close();
       await submissionsDone;
       await frontendDone;

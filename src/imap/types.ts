@@ -64,7 +64,9 @@ export type Command = { readonly tag: string } & (
     }
   | { readonly name: 'CREATE' | 'DELETE' | 'SUBSCRIBE' | 'UNSUBSCRIBE'; readonly mailbox: string }
   | { readonly name: 'RENAME'; readonly from: string; readonly to: string }
-  | { readonly name: 'LIST' | 'LSUB'; readonly reference: string; readonly pattern: string; readonly returnSpecialUse?: boolean | undefined; readonly selectSpecialUse?: boolean | undefined }
+  | { readonly name: 'LIST' | 'LSUB'; readonly reference: string; readonly pattern: string; readonly returnSpecialUse?: boolean | undefined; readonly selectSpecialUse?: boolean | undefined;
+      /** RFC 5258 LIST (SUBSCRIBED) selection and RETURN (SUBSCRIBED CHILDREN). */
+      readonly selectSubscribed?: boolean | undefined; readonly returnSubscribed?: boolean | undefined; readonly returnChildren?: boolean | undefined }
   | { readonly name: 'STATUS'; readonly mailbox: string; readonly items: readonly string[] }
   | { readonly name: 'APPEND'; readonly mailbox: string; readonly flags: readonly string[]; readonly date?: number | undefined; readonly message: Buffer }
   | { readonly name: 'EXPUNGE'; readonly uid: boolean; readonly set?: SequenceSet | undefined }

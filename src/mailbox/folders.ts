@@ -46,6 +46,8 @@ export interface FolderSnapshot {
   readonly messages: readonly MessageRecord[];
   /** UIDs at or above this are \Recent for the session that claimed them. */
   readonly firstRecentUid: number;
+  /** Keywords defined in this folder (for FLAGS); at most 26 (Maildir letters a-z), so when full no new one can be stored. */
+  readonly keywords?: readonly string[];
 }
 
 /** What a sync found changed since the previous snapshot. */

@@ -14,7 +14,7 @@ export function maildirPath(mailboxes: string, user: string): string {
   return join(mailboxes, user);
 }
 
-function isGone(err: unknown): boolean {
+export function isGone(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException).code;
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
@@ -28,7 +28,6 @@ async function readdirOrEmpty(dir: string): Promise<string[]> {
   }
 }
 
-/** Delivery order: the leading time stamp of the name, then the name itself. */
 /** Microseconds from a "<secs>.M<usec>P..." name (the Maildir spec's unique part), else 0. */
 function usecOf(base: string): number {
   const m = /^\d+\.(?:[^.]*_)?M(\d+)/.exec(base);
@@ -36,7 +35,7 @@ function usecOf(base: string): number {
 }
 
 /** Delivery order: seconds, then the microseconds (numerically: M99 before M100), then the name. */
-function compareBases(a: string, b: string): number {
+export function compareBases(a: string, b: string): number {
   const ta = parseInt(a, 10) || 0;
   const tb = parseInt(b, 10) || 0;
   return ta - tb || usecOf(a) - usecOf(b) || (a < b ? -1 : a > b ? 1 : 0);

@@ -21,7 +21,8 @@ export function crlfSizeOf(buf: Buffer, prevWasCR = false): number {
   return buf.length + extra;
 }
 
-async function scanFile(path: string): Promise<number> {
+/** Reads a file through once and counts its CRLF size. */
+export async function scanFile(path: string): Promise<number> {
   const fh = await fsp.open(path, 'r');
   try {
     const buf = Buffer.allocUnsafe(256 * 1024);

@@ -4,8 +4,9 @@
 // share one throttle and one table of mailbox locks. Stops by closing the
 // listeners and ending sessions without UPDATE (no deletions applied).
 import { readFileSync } from 'node:fs';
-import { takeListener } from '../shared/listeners.js';
+import { listenOn } from '../shared/listeners.js';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+export { parseHostPort } from '../shared/host-port.js';
 import { createSecureContext, createServer as createTlsServer, type SecureContext } from 'node:tls';
 import type { Config } from '../config/load.js';
 import { MailroomError } from '../shared/errors.js';
@@ -46,13 +47,6 @@ export const POP3_IDLE_MS = 10 * 60_000;
 /** A login meeting a session of the same mailbox waits this long for it to end before [IN-USE]. */
 export const POP3_LOCK_WAIT_MS = 1500;
 
-/** Splits HOST:PORT or [v6]:PORT. */
-export function parseHostPort(s: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(s);
-  if (!m) throw new MailroomError('CONFIG_INVALID', 'config', `not HOST:PORT: ${s}`);
-  return { host: (m[1] ?? m[2])!, port: Number(m[3]) };
-}
-
 /** The server options from the configuration (undefined when POP3 is off). */
 export function pop3OptionsFrom(config: Config, log: Logger): Pop3Options | undefined {
   if (!config.pop3) return undefined;
@@ -66,20 +60,6 @@ export function pop3OptionsFrom(config: Config, log: Logger): Pop3Options | unde
     hostname: config.hostname,
     log,
   };
-}
-
-function listenOn(server: Server, where: string): Promise<AddressInfo> {
-  const { host, port } = parseHostPort(where);
-  const bound = takeListener(where); // a port below 1024 bound by the root process
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    const done = () => {
-      server.off('error', reject);
-      resolve(server.address() as AddressInfo);
-    };
-    if (bound) server.listen(bound, done);
-    else server.listen(port, host, done);
-  });
 }
 
 export async function startPop3Server(opts: Pop3Options): Promise<Pop3Server> {

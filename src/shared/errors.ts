@@ -15,6 +15,13 @@ export type ErrorKind =
   | 'config' // bad configuration (EX_CONFIG)
   | 'internal'; // a bug (EX_SOFTWARE)
 
+/**
+ * Codes of the folder store (src/mailbox/), for the IMAP edge to map:
+ * not found, exists, invalid name, has children (\Noselect), busy (lock),
+ * no room for another keyword, invalid flag.
+ */
+export type MailboxErrorCode = 'MAILBOX_NOT_FOUND' | 'MAILBOX_EXISTS' | 'MAILBOX_NAME_INVALID' | 'MAILBOX_HAS_CHILDREN' | 'MAILBOX_BUSY' | 'MAILBOX_KEYWORDS_FULL' | 'FLAG_INVALID';
+
 /** Marks our errors across module copies (the bundled sendmail fast path and its lazily loaded modes each have one). */
 const BRAND = Symbol.for('mailroom.error');
 

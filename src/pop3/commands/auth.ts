@@ -3,14 +3,8 @@
 // line may be longer; `*` cancels. A bare AUTH lists the mechanisms, as many
 // clients expect.
 import type { Pop3Command } from '../command.js';
+import { decodePlain } from '../../users/sasl-plain.js';
 import { login, PLAINTEXT_REFUSED } from '../login.js';
-
-function decodePlain(b64: string): { authzid: string; user: string; password: string } | undefined {
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 !== 0) return undefined;
-  const parts = Buffer.from(b64, 'base64').toString('utf8').split('\0');
-  if (parts.length !== 3 || !parts[1]) return undefined;
-  return { authzid: parts[0]!, user: parts[1], password: parts[2]! };
-}
 
 export const auth: Pop3Command = {
   verb: 'AUTH',

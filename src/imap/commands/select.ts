@@ -1,0 +1,67 @@
+// SELECT and EXAMINE (RFC 3501 §6.3.1-6.3.2): opens the folder, claims its
+// \Recent messages (SELECT only) and sends FLAGS, PERMANENTFLAGS, EXISTS,
+// RECENT, UNSEEN, UIDVALIDITY, UIDNEXT and HIGHESTMODSEQ (RFC 7162). With
+// (QRESYNC (...)) it also reports what vanished and what changed since the
+// client's modseq (§3.2.5). A failed SELECT leaves no mailbox selected.
+import type { Folder } from '../../mailbox/folders.js';
+import { refuseName, storeFailure } from '../mailbox-names.js';
+import { Selected } from '../selected.js';
+import { qresyncReport } from '../qresync.js';
+import { AUTHED, type ImapHandler } from './handler.js';
+
+const SYSTEM = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];
+/** Keywords named in FLAGS at most (a folder could hold thousands). */
+const MAX_KEYWORDS = 200;
+
+export const select: ImapHandler<'SELECT' | 'EXAMINE'> = {
+  states: AUTHED,
+  announce: false,
+  async run(s, cmd) {
+    if (cmd.qresync && !s.enabled.has('QRESYNC')) return { status: 'BAD', text: 'QRESYNC is not enabled' };
+    if (s.selected) {
+      s.deselect();
+      if (s.enabled.has('QRESYNC')) s.send('* OK [CLOSED] Previous mailbox closed');
+    }
+    const refused = cmd.mailbox === 'INBOX' ? undefined : refuseName(cmd.mailbox);
+    if (refused) return refused;
+    if (cmd.condstore) s.enabled.add('CONDSTORE');
+    const readOnly = cmd.name === 'EXAMINE';
+    let folder: Folder;
+    try {
+      folder = await s.store.open(cmd.mailbox);
+    } catch (err) {
+      return storeFailure(err, s.log, { sid: s.sid, user: s.user, command: cmd.name });
+    }
+    let sel: Selected;
+    try {
+      await folder.sync();
+      const recent = readOnly ? [] : await folder.claimRecent();
+      sel = new Selected(folder, readOnly, folder.current(), recent);
+    } catch (err) {
+      folder.release();
+      throw err;
+    }
+    if (s.isClosed) return void folder.release();
+    s.selected = sel;
+    s.state = 'SELECTED';
+    const snap = sel.snapshot;
+    const keywords = new Set<string>(snap.keywords ?? []);
+    let firstUnseen = 0;
+    snap.messages.forEach((m, i) => {
+      if (!snap.keywords) for (const f of m.flags) if (!f.startsWith('\\') && keywords.size < MAX_KEYWORDS) keywords.add(f);
+      if (firstUnseen === 0 && !m.flags.includes('\\Seen')) firstUnseen = i + 1;
+    });
+    const flags = [...SYSTEM, ...keywords].join(' ');
+    s.send(`* FLAGS (${flags})`);
+    s.send(readOnly ? '* OK [PERMANENTFLAGS ()] Read-only mailbox' : `* OK [PERMANENTFLAGS (${flags} \\*)] Flags permitted`);
+    s.send(`* ${snap.messages.length} EXISTS`);
+    s.send(`* ${sel.recentCount()} RECENT`);
+    if (firstUnseen) s.send(`* OK [UNSEEN ${firstUnseen}] First unseen`);
+    s.send(`* OK [UIDVALIDITY ${snap.uidValidity}] UIDs valid`);
+    s.send(`* OK [UIDNEXT ${snap.uidNext}] Predicted next UID`);
+    s.send(`* OK [HIGHESTMODSEQ ${snap.highestModseq}] Highest`);
+    if (cmd.qresync && cmd.qresync.uidValidity === snap.uidValidity) qresyncReport(sel, cmd.qresync, (l) => s.send(l));
+    const condstore = cmd.condstore ? ', CONDSTORE is now enabled' : '';
+    return { status: 'OK', code: readOnly ? 'READ-ONLY' : 'READ-WRITE', text: `${cmd.name} completed${condstore}` };
+  },
+};

@@ -1,0 +1,260 @@
+// The persistent UID index of one folder, `<folder>/mailroom-uidlist`: a
+// header (UIDVALIDITY, UIDNEXT, HIGHESTMODSEQ, first \Recent UID), one line
+// per message, then an append-only log of changes, compacted by a rewrite
+// (tmp + fsync + rename) when it grows. Format: FORMAT.md. Callers write only
+// under the folder's lock (folder-lock.ts); reading needs no lock, since a
+// torn last line is ignored and a compaction is an atomic rename.
+import { constants, promises as fsp } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { MessageRecord } from './folders.js';
+
+export const INDEX_FILE = 'mailroom-uidlist';
+const MAGIC = 'mailroom-uidlist 1';
+
+/** One message: the shared record every session sees, plus where its file is. */
+export class Msg implements MessageRecord {
+  constructor(
+    readonly uid: number,
+    readonly base: string,
+    /** "n" + suffix (in new/) or "c" + suffix (in cur/), suffix = the name after the base (":2,FS"). Updated in place on a move. */
+    public loc: string,
+    readonly flags: readonly string[],
+    readonly modseq: number,
+    readonly size: number,
+    readonly internalDate: number,
+  ) {}
+
+  /** The file relative to the folder: new/<name> or cur/<name>. */
+  get path(): string {
+    return (this.loc[0] === 'n' ? 'new/' : 'cur/') + this.base + this.loc.slice(1);
+  }
+}
+
+export class IndexCorrupt extends Error {}
+
+export interface IndexHeader {
+  uidValidity: number;
+  uidNext: number;
+  highestModseq: number;
+  firstRecentUid: number;
+}
+
+export class FolderIndex {
+  readonly file: string;
+  header: IndexHeader = { uidValidity: 0, uidNext: 1, highestModseq: 1, firstRecentUid: 1 };
+  /** Sorted by UID; replaced, never changed in place (snapshots share it). */
+  msgs: readonly Msg[] = [];
+  readonly byBase = new Map<string, Msg>();
+  /** Bytes of the file applied so far, and which file (a compaction replaces the inode). */
+  private offset = 0;
+  private ino = -1;
+  private logLines = 0;
+
+  constructor(
+    readonly dir: string,
+    private readonly flagsOf: (loc: string) => readonly string[],
+  ) {
+    this.file = join(dir, INDEX_FILE);
+  }
+
+  get loaded(): boolean {
+    return this.ino >= 0;
+  }
+
+  /**
+   * Applies what other processes wrote since the last call (the tail, or the
+   * whole file after a compaction). 'missing' when there is no index file;
+   * throws IndexCorrupt when it cannot be read as an index.
+   */
+  async refresh(): Promise<'same' | 'changed' | 'missing'> {
+    let fh: FileHandle;
+    try {
+      fh = await fsp.open(this.file, constants.O_RDONLY | constants.O_NOFOLLOW);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+      throw err;
+    }
+    try {
+      const st = await fh.stat();
+      const whole = st.ino !== this.ino || st.size < this.offset;
+      const from = whole ? 0 : this.offset;
+      if (!whole && st.size === this.offset) return 'same';
+      const buf = Buffer.allocUnsafe(st.size - from);
+      let got = 0;
+      while (got < buf.length) {
+        const { bytesRead } = await fh.read(buf, got, buf.length - got, from + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      const end = buf.lastIndexOf(10, got - 1);
+      if (whole) this.reset();
+      if (end >= 0) this.apply(buf.toString('utf8', 0, end + 1), whole);
+      else if (whole) throw new IndexCorrupt('no header');
+      this.ino = st.ino;
+      this.offset = from + end + 1;
+      return 'changed';
+    } finally {
+      await fh.close();
+    }
+  }
+
+  private reset(): void {
+    this.header = { uidValidity: 0, uidNext: 1, highestModseq: 1, firstRecentUid: 1 };
+    this.msgs = [];
+    this.byBase.clear();
+    this.logLines = 0;
+  }
+
+  /** Applies complete lines (a whole file when `whole`, starting with the header). */
+  private apply(text: string, whole: boolean): void {
+    const lines = text.split('\n');
+    lines.pop(); // the text ends with "\n"
+    let i = 0;
+    if (whole) {
+      const m = /^mailroom-uidlist 1 V(\d+) N(\d+) M(\d+) R(\d+)$/.exec(lines[0] ?? '');
+      if (!m) throw new IndexCorrupt('bad header');
+      this.header = { uidValidity: Number(m[1]), uidNext: Number(m[2]), highestModseq: Number(m[3]), firstRecentUid: Number(m[4]) };
+      i = 1;
+    }
+    const h = this.header;
+    const next = this.msgs.slice();
+    const removed = new Set<number>();
+    let sorted = true;
+    const position = (uid: number): number => {
+      let lo = 0;
+      let hi = next.length - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        const u = next[mid]!.uid;
+        if (u === uid) return mid;
+        if (u < uid) lo = mid + 1;
+        else hi = mid - 1;
+      }
+      return -1;
+    };
+    const add = (line: string) => {
+      const f = line.split(' ');
+      if (f.length !== 6) throw new IndexCorrupt(`bad record: ${line.slice(0, 80)}`);
+      const uid = num(f[0]!);
+      const modseq = num(f[1]!);
+      const loc = f[4]!;
+      const base = f[5]!;
+      if (uid < 1 || (loc[0] !== 'n' && loc[0] !== 'c') || !base) throw new IndexCorrupt(`bad record: ${line.slice(0, 80)}`);
+      if (this.byBase.has(base)) throw new IndexCorrupt(`duplicate: ${line.slice(0, 80)}`);
+      if (next.length && next[next.length - 1]!.uid >= uid) sorted = false;
+      const msg = new Msg(uid, base, loc, this.flagsOf(loc), modseq, num(f[2]!), num(f[3]!));
+      next.push(msg);
+      this.byBase.set(base, msg);
+      if (uid >= h.uidNext) h.uidNext = uid + 1;
+      if (modseq > h.highestModseq) h.highestModseq = modseq;
+    };
+    for (; i < lines.length; i++) {
+      const line = lines[i]!;
+      const op = line[0];
+      if (whole && op !== undefined && op >= '0' && op <= '9') {
+        add(line);
+        continue;
+      }
+      if (!sorted) sorted = sortUnique(next);
+      this.logLines++;
+      if (op === '+') {
+        add(line.slice(1));
+        continue;
+      }
+      if (op === 'R') {
+        h.firstRecentUid = Math.max(h.firstRecentUid, num(line.slice(1)));
+        continue;
+      }
+      const f = line.slice(1).split(' ');
+      const at = position(num(f[0] ?? ''));
+      const modseq = num(f[1] ?? '');
+      if (modseq > h.highestModseq) h.highestModseq = modseq;
+      if (op === '-' && f.length === 2) {
+        if (at >= 0 && !removed.has(next[at]!.uid)) {
+          removed.add(next[at]!.uid);
+          this.byBase.delete(next[at]!.base);
+        }
+      } else if (op === '=' && f.length === 3) {
+        const old = at >= 0 && !removed.has(next[at]!.uid) ? next[at]! : undefined;
+        if (!old) continue; // a change to a message expunged meanwhile
+        const loc = f[2]!;
+        if (old.modseq === modseq) old.loc = loc;
+        else {
+          const msg = new Msg(old.uid, old.base, loc, this.flagsOf(loc), modseq, old.size, old.internalDate);
+          next[at] = msg;
+          this.byBase.set(msg.base, msg);
+        }
+      } else throw new IndexCorrupt(`bad log line: ${line.slice(0, 80)}`);
+    }
+    if (!sorted) sortUnique(next);
+    this.msgs = removed.size ? next.filter((m) => !removed.has(m.uid)) : next;
+  }
+
+  /** Appends log lines (each without "\n"), fsyncs, then applies them. Under the lock. */
+  async append(lines: readonly string[]): Promise<void> {
+    if (!lines.length) return;
+    const text = lines.map((l) => `${l}\n`).join('');
+    const fh = await fsp.open(this.file, constants.O_WRONLY | constants.O_NOFOLLOW);
+    try {
+      // A torn line left by a crash is cut off before we write after it.
+      if ((await fh.stat()).size !== this.offset) await fh.truncate(this.offset);
+      const buf = Buffer.from(text);
+      await fh.write(buf, 0, buf.length, this.offset);
+      await fh.datasync();
+      this.apply(text, false);
+      this.offset += buf.length;
+    } finally {
+      await fh.close();
+    }
+    if (this.logLines > 1000 && this.logLines > this.msgs.length / 2) await this.compact();
+  }
+
+  /** Writes the whole index anew (tmp + fsync + rename + directory fsync). Under the lock. */
+  async writeFull(header: IndexHeader, msgs: readonly Msg[]): Promise<void> {
+    const parts = [`${MAGIC} V${header.uidValidity} N${header.uidNext} M${header.highestModseq} R${header.firstRecentUid}\n`];
+    for (const m of msgs) parts.push(`${m.uid} ${m.modseq} ${m.size} ${m.internalDate} ${m.loc} ${m.base}\n`);
+    const buf = Buffer.from(parts.join(''));
+    const tmp = `${this.file}.tmp`;
+    const fh = await fsp.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
+    try {
+      await fh.write(buf, 0, buf.length, 0);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await fsp.rename(tmp, this.file);
+    await syncDir(this.dir);
+    this.reset();
+    this.apply(buf.toString('utf8'), true);
+    this.ino = (await fsp.stat(this.file)).ino;
+    this.offset = buf.length;
+  }
+
+  /** Rewrites the index without its log. */
+  compact(): Promise<void> {
+    return this.writeFull({ ...this.header }, this.msgs);
+  }
+}
+
+/** Sorts by UID; a UID given twice makes the index corrupt. */
+function sortUnique(msgs: Msg[]): true {
+  msgs.sort((a, b) => a.uid - b.uid);
+  for (let i = 1; i < msgs.length; i++) if (msgs[i]!.uid === msgs[i - 1]!.uid) throw new IndexCorrupt(`UID ${msgs[i]!.uid} given twice`);
+  return true;
+}
+
+function num(s: string): number {
+  if (!/^\d{1,15}$/.test(s)) throw new IndexCorrupt(`bad number ${s.slice(0, 20)}`);
+  return Number(s);
+}
+
+/** Makes a rename or unlink in `dir` durable. */
+export async function syncDir(dir: string): Promise<void> {
+  const fh = await fsp.open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}

@@ -1,0 +1,245 @@
+// One folder directory of one process, shared by every session that opened
+// it: its index (UIDs, MODSEQs), its keywords, its lock and watcher, and the
+// latest snapshot. sync() brings the index up to the disk (new files get
+// UIDs in delivery order, persisted before they are shown; renames by mutt or
+// POP3 are flag changes with a new MODSEQ). Changes by IMAP itself are in
+// folder-write.ts; the per-session view is folder-handle.ts.
+import { readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { join } from 'node:path';
+import { MailroomError } from '../shared/errors.js';
+import type { FolderSnapshot } from './folders.js';
+import { FolderIndex, IndexCorrupt, Msg } from './folder-index.js';
+import { FolderLock } from './folder-lock.js';
+import { diffListing, factsOfMany, isEmptyDiff, listFolder, type Listing, type ScanDiff } from './folder-scan.js';
+import { FolderWatch } from './folder-watch.js';
+import { infoOf, Keywords } from './keywords.js';
+import { compareBases, isGone } from './maildir.js';
+import { readHead, toCrlf } from './message-file.js';
+
+/** Directory mtimes closer than this to the scan may hide a later change of the same tick (Dovecot waits one second too). */
+const DIRTY_MS = 1000;
+
+let lastValidity = 0;
+/** A UIDVALIDITY never given before by this process and above `old`. */
+function newUidValidity(old = 0): number {
+  lastValidity = Math.max(Math.floor(Date.now() / 1000), old + 1, lastValidity + 1);
+  return lastValidity;
+}
+
+export class FolderCore {
+  readonly index: FolderIndex;
+  readonly keywords: Keywords;
+  readonly lock: FolderLock;
+  readonly watcher: FolderWatch;
+  snapshot: FolderSnapshot;
+  /** Sessions holding it (folder-store.ts frees it at zero). */
+  refs = 0;
+  /** The directory is gone (deleted or renamed away). */
+  gone = false;
+  /** new/, cur/ and index as stat'ed after the last clean scan; '' forces a readdir. */
+  private stamp = '';
+
+  constructor(
+    readonly name: string,
+    readonly dir: string,
+  ) {
+    this.keywords = new Keywords(dir);
+    this.index = new FolderIndex(dir, (loc) => this.keywords.flagsOf(infoOf(loc)));
+    this.lock = new FolderLock(this.index.file);
+    this.watcher = new FolderWatch(dir);
+    this.snapshot = this.makeSnapshot();
+  }
+
+  private makeSnapshot(): FolderSnapshot {
+    const h = this.index.header;
+    return Object.freeze({
+      uidValidity: h.uidValidity,
+      uidNext: h.uidNext,
+      highestModseq: h.highestModseq,
+      messages: this.gone ? [] : this.index.msgs,
+      firstRecentUid: h.firstRecentUid,
+      keywords: Object.freeze(this.keywords.defined()),
+    });
+  }
+
+  /** A new snapshot when anything a session sees changed; tells the listeners. */
+  publish(): FolderSnapshot {
+    const s = this.snapshot;
+    const h = this.index.header;
+    const msgs = this.gone ? s.messages.length === 0 ? s.messages : [] : this.index.msgs;
+    const kw = this.keywords.defined();
+    if (s.messages === msgs && s.uidValidity === h.uidValidity && s.uidNext === h.uidNext && s.highestModseq === h.highestModseq && s.firstRecentUid === h.firstRecentUid && s.keywords?.length === kw.length) return s;
+    this.snapshot = this.makeSnapshot();
+    this.watcher.notify();
+    return this.snapshot;
+  }
+
+  /** stat of new/, cur/ and the index: what must be unchanged for a sync to skip its readdirs. */
+  private stampNow(): { stamp: string; newest: number } {
+    const stats = ['new', 'cur', 'mailroom-uidlist'].map((f) => statSync(join(this.dir, f), { throwIfNoEntry: false }));
+    const part = (st: Stats | undefined) => (st ? `${st.ino}:${st.mtimeMs}:${st.ctimeMs}:${st.size}` : '-');
+    return { stamp: stats.map(part).join('|'), newest: Math.max(...stats.map((st) => (st ? Math.max(st.mtimeMs, st.ctimeMs) : 0))) };
+  }
+
+  /** Rescans the folder; returns the latest snapshot. */
+  async sync(): Promise<FolderSnapshot> {
+    if (this.gone) return this.snapshot;
+    const kwChanged = this.keywords.refresh();
+    const started = Date.now();
+    const { stamp, newest } = this.stampNow();
+    if (stamp === this.stamp && !kwChanged) return this.snapshot;
+    let clean = false;
+    try {
+      clean = (await this.index.refresh()) !== 'missing';
+    } catch (err) {
+      if (!(err instanceof IndexCorrupt)) throw err;
+    }
+    const listing = clean ? await listFolder(this.dir) : undefined;
+    if (clean && !listing) return this.vanish();
+    if (!clean || !isEmptyDiff(diffListing(this.index, listing!))) {
+      await this.lock.run(() => this.scanLocked());
+    }
+    // Trusted next time only when the directories did not change in the same clock tick as this scan.
+    this.stamp = started - newest > DIRTY_MS ? stamp : '';
+    return this.publish();
+  }
+
+  private vanish(): FolderSnapshot {
+    this.gone = true;
+    this.watcher.stop();
+    return this.publish();
+  }
+
+  /** Index up to date (rebuilt when lost or damaged); under the lock. */
+  async refreshLocked(): Promise<void> {
+    if (this.gone) throw new MailroomError('MAILBOX_NOT_FOUND', 'noinput', `mailbox ${this.name} no longer exists`);
+    let missing: boolean;
+    try {
+      missing = (await this.index.refresh()) === 'missing';
+    } catch (err) {
+      if (!(err instanceof IndexCorrupt)) throw err;
+      missing = true;
+    }
+    if (missing) await this.rebuild();
+  }
+
+  /** Lists the folder and records what changed on disk; under the lock. */
+  async scanLocked(): Promise<void> {
+    await this.refreshLocked();
+    let listing: Listing | undefined;
+    let diff: ScanDiff | undefined;
+    // readdir may miss a file renamed while it runs: when something seems
+    // gone and a directory changed meanwhile, look again (a few times).
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const before = this.stampNow().stamp;
+      listing = await listFolder(this.dir);
+      if (!listing) {
+        this.vanish();
+        throw new MailroomError('MAILBOX_NOT_FOUND', 'noinput', `mailbox ${this.name} no longer exists`);
+      }
+      diff = diffListing(this.index, listing);
+      if (!diff.gone.length || this.stampNow().stamp === before) break;
+    }
+    await this.commit(diff!);
+  }
+
+  private async commit(d: ScanDiff): Promise<void> {
+    if (isEmptyDiff(d)) return;
+    const h = this.index.header;
+    const modseq = h.highestModseq + 1;
+    const lines: string[] = [];
+    for (const m of d.gone) lines.push(`-${m.uid} ${modseq}`);
+    for (const [m, loc] of d.changed) lines.push(`=${m.uid} ${modseq} ${loc}`);
+    for (const [m, loc] of d.moved) lines.push(`=${m.uid} ${m.modseq} ${loc}`);
+    const fresh = d.fresh.sort((a, b) => compareBases(a[0], b[0]));
+    const facts = await factsOfMany(this.dir, fresh);
+    let uid = h.uidNext;
+    fresh.forEach(([base, loc], i) => {
+      const f = facts[i];
+      if (f) lines.push(`+${uid++} ${modseq} ${f.size} ${f.internalDate} ${loc} ${base}`);
+    });
+    await this.index.append(lines);
+  }
+
+  /**
+   * A new index from what is on disk: a new UIDVALIDITY and UIDs in delivery
+   * order (sizes and dates kept from the old index where it knew them).
+   */
+  private async rebuild(): Promise<void> {
+    const listing = await listFolder(this.dir);
+    if (!listing) throw new MailroomError('MAILBOX_NOT_FOUND', 'noinput', `mailbox ${this.name} no longer exists`);
+    const old = this.index.header;
+    const known = this.index.byBase;
+    const files = [...listing].sort((a, b) => compareBases(a[0], b[0]));
+    const unknown = files.filter(([base]) => !known.has(base));
+    const facts = await factsOfMany(this.dir, unknown);
+    const factOf = new Map(unknown.map(([base], i) => [base, facts[i]]));
+    const msgs: Msg[] = [];
+    for (const [base, loc] of files) {
+      const k = known.get(base);
+      const f = k ? { size: k.size, internalDate: k.internalDate } : factOf.get(base);
+      if (f) msgs.push(new Msg(msgs.length + 1, base, loc, this.keywords.flagsOf(infoOf(loc)), 1, f.size, f.internalDate));
+    }
+    const uidNext = msgs.length + 1;
+    // A folder seen for the first time: what is there is \Recent. A lost index: nothing is.
+    const firstRecentUid = this.index.loaded ? uidNext : 1;
+    await this.index.writeFull({ uidValidity: newUidValidity(old.uidValidity), uidNext, highestModseq: 1, firstRecentUid }, msgs);
+  }
+
+  /** The message with this UID now, by binary search. */
+  find(uid: number): Msg | undefined {
+    const msgs = this.index.msgs;
+    let lo = 0;
+    let hi = msgs.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const u = msgs[mid]!.uid;
+      if (u === uid) return msgs[mid];
+      if (u < uid) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
+  }
+
+  /** Reads a message's file through `read`, finding it again by base name when it was renamed. */
+  readFile(uid: number, read: (path: string) => Buffer): Buffer | undefined {
+    const m = this.gone ? undefined : this.find(uid);
+    if (!m) return undefined;
+    try {
+      return read(join(this.dir, m.path));
+    } catch (err) {
+      if (!isGone(err)) throw err;
+    }
+    const loc = this.locateSync(m.base);
+    if (!loc) return undefined;
+    m.loc = loc; // a move or someone's flag change; the next sync records it
+    try {
+      return read(join(this.dir, m.path));
+    } catch (err) {
+      if (isGone(err)) return undefined;
+      throw err;
+    }
+  }
+
+  private locateSync(base: string): string | undefined {
+    for (const [letter, sub] of [['c', 'cur'], ['n', 'new']] as const) {
+      let names: string[];
+      try {
+        names = readdirSync(join(this.dir, sub));
+      } catch (err) {
+        if (isGone(err)) continue;
+        throw err;
+      }
+      for (const name of names) if (name === base || name.startsWith(`${base}:`)) return letter + name.slice(base.length);
+    }
+    return undefined;
+  }
+
+  read(uid: number): Buffer | undefined {
+    return this.readFile(uid, (p) => toCrlf(readFileSync(p)));
+  }
+
+  readHeader(uid: number): Buffer | undefined {
+    return this.readFile(uid, (p) => toCrlf(readHead(p)));
+  }
+}
