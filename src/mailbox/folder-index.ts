@@ -4,6 +4,7 @@
 // (tmp + fsync + rename) when it grows. Format: FORMAT.md. Callers write only
 // under the folder's lock (folder-lock.ts); reading needs no lock, since a
 // torn last line is ignored and a compaction is an atomic rename.
+import { randomBytes } from 'node:crypto';
 import { constants, promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,6 +12,8 @@ import type { MessageRecord } from './folders.js';
 
 export const INDEX_FILE = 'mailroom-uidlist';
 const MAGIC = 'mailroom-uidlist 1';
+/** The header starts "mailroom-uidlist 1 G<12 hex digits>": the generation, new at every rewrite. */
+const GEN_END = MAGIC.length + 14;
 
 /** One message: the shared record every session sees, plus where its file is. */
 export class Msg implements MessageRecord {
@@ -50,6 +53,7 @@ export class FolderIndex {
   private offset = 0;
   private ino = -1;
   private logLines = 0;
+  private gen = '';
 
   constructor(
     readonly dir: string,
@@ -77,7 +81,10 @@ export class FolderIndex {
     }
     try {
       const st = await fh.stat();
-      const whole = st.ino !== this.ino || st.size < this.offset;
+      // A compaction is a new file; its inode number may be an old one reused, its generation is new.
+      const head = Buffer.alloc(GEN_END);
+      await fh.read(head, 0, GEN_END, 0);
+      const whole = st.ino !== this.ino || st.size < this.offset || head.toString('latin1') !== `${MAGIC} G${this.gen}`;
       const from = whole ? 0 : this.offset;
       if (!whole && st.size === this.offset) return 'same';
       const buf = Buffer.allocUnsafe(st.size - from);
@@ -112,9 +119,10 @@ export class FolderIndex {
     lines.pop(); // the text ends with "\n"
     let i = 0;
     if (whole) {
-      const m = /^mailroom-uidlist 1 V(\d+) N(\d+) M(\d+) R(\d+)$/.exec(lines[0] ?? '');
+      const m = /^mailroom-uidlist 1 G([0-9a-f]{12}) V(\d+) N(\d+) M(\d+) R(\d+)$/.exec(lines[0] ?? '');
       if (!m) throw new IndexCorrupt('bad header');
-      this.header = { uidValidity: Number(m[1]), uidNext: Number(m[2]), highestModseq: Number(m[3]), firstRecentUid: Number(m[4]) };
+      this.gen = m[1]!;
+      this.header = { uidValidity: Number(m[2]), uidNext: Number(m[3]), highestModseq: Number(m[4]), firstRecentUid: Number(m[5]) };
       i = 1;
     }
     const h = this.header;
@@ -133,17 +141,22 @@ export class FolderIndex {
       }
       return -1;
     };
-    const add = (line: string) => {
-      const f = line.split(' ');
-      if (f.length !== 6) throw new IndexCorrupt(`bad record: ${line.slice(0, 80)}`);
-      const uid = num(f[0]!);
-      const modseq = num(f[1]!);
-      const loc = f[4]!;
-      const base = f[5]!;
+    const add = (line: string, from: number) => {
+      // "uid modseq size idate loc base": numbers read in place, two strings cut out.
+      const e0 = line.indexOf(' ', from);
+      const e1 = e0 < 0 ? -1 : line.indexOf(' ', e0 + 1);
+      const e2 = e1 < 0 ? -1 : line.indexOf(' ', e1 + 1);
+      const e3 = e2 < 0 ? -1 : line.indexOf(' ', e2 + 1);
+      const e4 = e3 < 0 ? -1 : line.indexOf(' ', e3 + 1);
+      if (e4 < 0 || line.indexOf(' ', e4 + 1) >= 0) throw new IndexCorrupt(`bad record: ${line.slice(0, 80)}`);
+      const uid = numAt(line, from, e0);
+      const modseq = numAt(line, e0 + 1, e1);
+      const loc = line.slice(e3 + 1, e4);
+      const base = line.slice(e4 + 1);
       if (uid < 1 || (loc[0] !== 'n' && loc[0] !== 'c') || !base) throw new IndexCorrupt(`bad record: ${line.slice(0, 80)}`);
       if (this.byBase.has(base)) throw new IndexCorrupt(`duplicate: ${line.slice(0, 80)}`);
       if (next.length && next[next.length - 1]!.uid >= uid) sorted = false;
-      const msg = new Msg(uid, base, loc, this.flagsOf(loc), modseq, num(f[2]!), num(f[3]!));
+      const msg = new Msg(uid, base, loc, this.flagsOf(loc), modseq, numAt(line, e1 + 1, e2), numAt(line, e2 + 1, e3));
       next.push(msg);
       this.byBase.set(base, msg);
       if (uid >= h.uidNext) h.uidNext = uid + 1;
@@ -153,13 +166,13 @@ export class FolderIndex {
       const line = lines[i]!;
       const op = line[0];
       if (whole && op !== undefined && op >= '0' && op <= '9') {
-        add(line);
+        add(line, 0);
         continue;
       }
       if (!sorted) sorted = sortUnique(next);
       this.logLines++;
       if (op === '+') {
-        add(line.slice(1));
+        add(line, 1);
         continue;
       }
       if (op === 'R') {
@@ -212,7 +225,7 @@ export class FolderIndex {
 
   /** Writes the whole index anew (tmp + fsync + rename + directory fsync). Under the lock. */
   async writeFull(header: IndexHeader, msgs: readonly Msg[]): Promise<void> {
-    const parts = [`${MAGIC} V${header.uidValidity} N${header.uidNext} M${header.highestModseq} R${header.firstRecentUid}\n`];
+    const parts = [`${MAGIC} G${randomBytes(6).toString('hex')} V${header.uidValidity} N${header.uidNext} M${header.highestModseq} R${header.firstRecentUid}\n`];
     for (const m of msgs) parts.push(`${m.uid} ${m.modseq} ${m.size} ${m.internalDate} ${m.loc} ${m.base}\n`);
     const buf = Buffer.from(parts.join(''));
     const tmp = `${this.file}.tmp`;
@@ -244,9 +257,20 @@ function sortUnique(msgs: Msg[]): true {
   return true;
 }
 
+/** The decimal number (up to 15 digits) in s[from, to), read in place: ten thousand lines parse in a few ms. */
+function numAt(s: string, from: number, to: number): number {
+  if (to <= from || to - from > 15) throw new IndexCorrupt(`bad number in ${s.slice(0, 80)}`);
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) throw new IndexCorrupt(`bad number in ${s.slice(0, 80)}`);
+    v = v * 10 + d;
+  }
+  return v;
+}
+
 function num(s: string): number {
-  if (!/^\d{1,15}$/.test(s)) throw new IndexCorrupt(`bad number ${s.slice(0, 20)}`);
-  return Number(s);
+  return numAt(s, 0, s.length);
 }
 
 /** Makes a rename or unlink in `dir` durable. */

@@ -19,7 +19,15 @@ export class FolderLock {
 
   /** Runs `fn` holding the lock; waits for the holders before it. */
   run<T>(fn: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(() => this.locked(fn));
+    return this.local(() => this.locked(fn));
+  }
+
+  /**
+   * Runs `fn` in turn with this process's other holders only: for reading
+   * the index, which must not meet a write of this process half done.
+   */
+  local<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(fn);
     this.tail = result.catch(() => undefined);
     return result;
   }

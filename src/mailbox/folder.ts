@@ -81,6 +81,11 @@ export class FolderCore {
     return { stamp: stats.map(part).join('|'), newest: Math.max(...stats.map((st) => (st ? Math.max(st.mtimeMs, st.ctimeMs) : 0))) };
   }
 
+  /** stat of new/ and cur/ alone. */
+  private dirStamp(): string {
+    return this.stampNow().stamp.split('|', 2).join('|');
+  }
+
   /** Rescans the folder; returns the latest snapshot. */
   async sync(): Promise<FolderSnapshot> {
     if (this.gone) return this.snapshot;
@@ -88,17 +93,27 @@ export class FolderCore {
     const started = Date.now();
     const { stamp, newest } = this.stampNow();
     if (stamp === this.stamp && !kwChanged) return this.snapshot;
-    let clean = false;
-    try {
-      clean = (await this.index.refresh()) !== 'missing';
-    } catch (err) {
-      if (!(err instanceof IndexCorrupt)) throw err;
-    }
-    const listing = clean ? await listFolder(this.dir) : undefined;
-    if (clean && !listing) return this.vanish();
-    if (!clean || !isEmptyDiff(diffListing(this.index, listing!))) {
-      await this.lock.run(() => this.scanLocked());
-    }
+    // First without the file lock: most syncs find nothing to record. What a
+    // listing made while the directories stood still found (additions and
+    // renames only) is recorded under the lock if nobody wrote the index meanwhile.
+    let reuse: { diff: ScanDiff; dirs: string } | undefined;
+    const needLock = await this.lock.local(async () => {
+      let clean = false;
+      try {
+        clean = (await this.index.refresh()) !== 'missing';
+      } catch (err) {
+        if (!(err instanceof IndexCorrupt)) throw err;
+      }
+      if (!clean) return true;
+      const dirs = this.dirStamp();
+      const listing = await listFolder(this.dir);
+      if (!listing) return this.vanish() && false;
+      const diff = diffListing(this.index, listing);
+      if (isEmptyDiff(diff)) return false;
+      if (!diff.gone.length && this.dirStamp() === dirs) reuse = { diff, dirs };
+      return true;
+    });
+    if (needLock) await this.lock.run(() => this.scanLocked(reuse));
     // Trusted next time only when the directories did not change in the same clock tick as this scan.
     this.stamp = started - newest > DIRTY_MS ? stamp : '';
     return this.publish();
@@ -110,22 +125,24 @@ export class FolderCore {
     return this.publish();
   }
 
-  /** Index up to date (rebuilt when lost or damaged); under the lock. */
-  async refreshLocked(): Promise<void> {
+  /** Index up to date (rebuilt when lost or damaged); under the lock. True when anything was read or rebuilt. */
+  async refreshLocked(): Promise<boolean> {
     if (this.gone) throw new MailroomError('MAILBOX_NOT_FOUND', 'noinput', `mailbox ${this.name} no longer exists`);
-    let missing: boolean;
+    let state: 'same' | 'changed' | 'missing';
     try {
-      missing = (await this.index.refresh()) === 'missing';
+      state = await this.index.refresh();
     } catch (err) {
       if (!(err instanceof IndexCorrupt)) throw err;
-      missing = true;
+      state = 'missing';
     }
-    if (missing) await this.rebuild();
+    if (state === 'missing') await this.rebuild();
+    return state !== 'same';
   }
 
   /** Lists the folder and records what changed on disk; under the lock. */
-  async scanLocked(): Promise<void> {
-    await this.refreshLocked();
+  async scanLocked(reuse?: { diff: ScanDiff; dirs: string }): Promise<void> {
+    const changed = await this.refreshLocked();
+    if (reuse && !changed && this.dirStamp() === reuse.dirs) return this.commit(reuse.diff);
     let listing: Listing | undefined;
     let diff: ScanDiff | undefined;
     // readdir may miss a file renamed while it runs: when something seems
