@@ -110,6 +110,13 @@ export interface CommandContext {
    * FETCH, STORE and SEARCH (not the UID forms), where expunges must wait (§7.4.1).
    */
   announce(allowExpunge: boolean): Promise<void>;
+  /**
+   * Resolves once the connection has written out what was sent so far (socket
+   * 'drain'); long FETCH responses wait on it so a slow reader does not make
+   * the server buffer a whole mailbox. Optional: without it, executors only
+   * yield to the event loop.
+   */
+  drain?(): Promise<void>;
 }
 
 /** The tagged completion of a command; the session writes `<tag> <status> [<code>] <text>`. */
@@ -120,5 +127,11 @@ export interface Completion {
   readonly text: string;
 }
 
+/**
+ * The command(s) whose name can be N. Unlike Extract<Command, { name: N }> this
+ * also finds members that share a shape ('COPY' | 'MOVE', 'SELECT' | 'EXAMINE').
+ */
+export type CommandOf<N extends CommandName, C = Command> = C extends { readonly name: infer M } ? (N extends M ? C : never) : never;
+
 /** One executor per command file (commands/<verb>.ts) exports a function of this shape. */
-export type Executor<N extends CommandName> = (ctx: CommandContext, cmd: Extract<Command, { name: N }>) => Promise<Completion>;
+export type Executor<N extends CommandName> = (ctx: CommandContext, cmd: CommandOf<N>) => Promise<Completion>;
