@@ -32,9 +32,16 @@ export interface DovecotImapOptions {
   user: string;
   password: string;
   port?: number;
+  /**
+   * Sent, Drafts, Trash and Junk created at login with their RFC 6154
+   * attributes, as mailroom makes them for a user.
+   */
+  specialUse?: boolean;
   /** Extra lines appended to the generated config. */
   extra?: string;
 }
+
+const SPECIAL_USE = ['Sent', 'Drafts', 'Trash', 'Junk'].map((m) => `  mailbox ${m} {\n    special_use = \\${m}\n    auto = create\n  }\n`).join('');
 
 function config(o: DovecotImapOptions, port: number, uid: number, gid: number): string {
   return `base_dir = ${o.dir}/run
@@ -55,7 +62,7 @@ mail_location = maildir:${o.maildir}:INDEX=${o.dir}/index:CONTROL=${o.dir}/contr
 namespace inbox {
   inbox = yes
   separator = .
-}
+${o.specialUse ? SPECIAL_USE : ''}}
 passdb {
   driver = passwd-file
   args = scheme=PLAIN username_format=%u ${o.dir}/passwd

@@ -85,10 +85,12 @@ describe(`Dovecot and ${TARGET} give the same answers over the same Maildir`, { 
   let startError: Error | undefined;
 
   before(async () => {
-    ref = await startTarget({ kind: 'dovecot', populate });
+    // Dovecot configured as mailroom behaves: Sent, Drafts, Trash and Junk
+    // made at login with their special-use attributes.
+    ref = await startTarget({ kind: 'dovecot', populate, specialUse: true });
     refAnswers = await answers(ref);
     try {
-      ours = await startTarget({ populate });
+      ours = await startTarget({ populate, specialUse: true });
       ourAnswers = await answers(ours);
     } catch (err) {
       startError = err as Error;

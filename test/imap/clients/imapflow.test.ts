@@ -116,7 +116,11 @@ describe(`imapflow against ${TARGET}`, () => {
     c.on('flags', (f: { uid?: number }) => f.uid && flagged.push(f.uid));
     const reopened = await c.mailboxOpen('INBOX', { uidValidity: known.uidValidity, changedSince: known.modseq });
     assert.equal((reopened as { qresync?: boolean }).qresync, true, 'the server accepted SELECT (QRESYNC ...)');
-    assert.deepEqual(vanished, [uids[9]]);
+    // Exactly one of the UIDs the client knew is gone. UIDs expunged before
+    // the known MODSEQ (the two moved out above) may be repeated: RFC 7162
+    // lets a server that does not keep every expunge's MODSEQ over-report
+    // (Dovecot is exact), and a client ignores UIDs it does not have.
+    assert.deepEqual(vanished.filter((u) => uids.includes(u)), [uids[9]]);
     assert.ok(flagged.includes(uids[7]!), `FETCH for the flagged UID ${uids[7]} during SELECT (got ${flagged})`);
     assert.ok(!flagged.includes(uids[0]!), 'unchanged messages are not reported');
   });

@@ -2,7 +2,11 @@
 // the same command: strings are strings whether sent quoted or as literals,
 // FETCH items and flag lists are in a fixed order, untagged responses sorted,
 // and what legitimately differs between servers is masked: UIDVALIDITY and
-// MODSEQ values, capability lists, \Recent, the human text after OK/NO/BAD.
+// MODSEQ values, capability lists, \Recent, the human text after OK/NO/BAD,
+// and two response codes a server may send or not: HIGHESTMODSEQ on a plain
+// SELECT (Dovecot sends it only once CONDSTORE is enabled; RFC 7162 has a
+// server that keeps mod-sequences send it on every SELECT) and CLOSED when a
+// SELECT replaces another without QRESYNC enabled (Dovecot always sends it).
 
 type Tok = { s: string } | { a: string } | Tok[];
 
@@ -103,6 +107,7 @@ function canonLine(toks: Tok[]): string | undefined {
     let c = a(statusAt + 1).startsWith('[') ? render(toks[statusAt + 1]!) : '';
     if (/^\[CAPABILITY/i.test(c)) c = '';
     c = c.replace(/^\[(UIDVALIDITY|HIGHESTMODSEQ) \d+\]$/i, '[$1 X]');
+    if (a(0) === '*' && /^\[(HIGHESTMODSEQ X|CLOSED)\]$/i.test(c)) return undefined;
     const perm = /^\[PERMANENTFLAGS \((.*)\)\]$/i.exec(c);
     if (perm) c = `[PERMANENTFLAGS (${perm[1]!.split(' ').filter(Boolean).sort().join(' ')})]`;
     return `${a(0) === '*' ? '*' : 'TAG'} ${a(statusAt)} ${c}`.trimEnd();

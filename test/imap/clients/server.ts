@@ -42,6 +42,8 @@ export interface TargetOptions {
   password?: string;
   /** Fills the user's Maildir before the server starts. */
   populate?: (maildir: string) => void;
+  /** Dovecot: special-use folders made at login, as mailroom does. */
+  specialUse?: boolean;
 }
 
 /** Starts the chosen server for one user; the Maildir is <sandbox>/mail/<user>. */
@@ -61,7 +63,7 @@ export async function startTarget(opts: TargetOptions = {}): Promise<ImapTarget>
   chmodSync(join(sb.dir, 'mail'), 0o755);
   opts.populate?.(maildir);
   if (kind === 'dovecot') {
-    const dovecot = await startDovecotImap({ maildir, dir: join(sb.dir, 'dovecot'), user, password, port });
+    const dovecot = await startDovecotImap({ maildir, dir: join(sb.dir, 'dovecot'), user, password, port, specialUse: opts.specialUse });
     const rand = prng(7);
     let n = 0;
     return {
