@@ -34,8 +34,8 @@ export class RawImap {
   }
 
   /** Connects and reads the greeting. */
-  static async open(port: number, host = '127.0.0.1'): Promise<RawImap> {
-    const sock = connect({ port, host, noDelay: true });
+  static async open(port: number, host = '127.0.0.1', localAddress?: string): Promise<RawImap> {
+    const sock = connect({ port, host, noDelay: true, localAddress });
     await new Promise<void>((res, rej) => {
       sock.once('connect', () => res());
       sock.once('error', rej);

@@ -31,6 +31,8 @@ export interface DovecotImapOptions {
   dir: string;
   user: string;
   password: string;
+  /** More user names with the same password and the same Maildir. */
+  moreUsers?: string[];
   port?: number;
   /**
    * Sent, Drafts, Trash and Junk created at login with their RFC 6154
@@ -118,7 +120,7 @@ export async function startDovecotImap(o: DovecotImapOptions): Promise<DovecotIm
   const st = statSync(o.maildir);
   for (const d of ['index', 'control', 'home']) chownSync(join(o.dir, d), st.uid, st.gid);
   chmodSync(o.dir, 0o755);
-  writeFileSync(join(o.dir, 'passwd'), `${o.user}:{PLAIN}${o.password}::::::\n`);
+  writeFileSync(join(o.dir, 'passwd'), [o.user, ...(o.moreUsers ?? [])].map((u) => `${u}:{PLAIN}${o.password}::::::\n`).join(''));
   const conf = join(o.dir, 'dovecot.conf');
   writeFileSync(conf, config(o, port, st.uid, st.gid));
   const proc: ChildProcess = spawn(DOVECOT, ['-F', '-c', conf], { stdio: 'ignore' });
