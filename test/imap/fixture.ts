@@ -1,6 +1,6 @@
 // An IMAP server on loopback over a temporary Maildir tree and users file,
 // with a fast login throttle, for the IMAP tests.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startImapServer, type ImapOptions, type ImapServer } from '../../src/imap/server.js';
@@ -21,6 +21,7 @@ export const USERS = { alice: 'pw1', bob: 'pw2' };
 export async function startTestImap(opts: Partial<ImapOptions> = {}, prepare?: (dir: string) => void | Promise<void>): Promise<TestImap> {
   const dir = mkdtempSync(join(tmpdir(), 'mailroom-imap-'));
   await writeUsersFile(join(dir, 'users'), USERS);
+  mkdirSync(join(dir, 'mail')); // local.mailboxes exists on a configured system
   await prepare?.(dir);
   const server = await startImapServer({
     listen: '127.0.0.1:0',

@@ -127,6 +127,20 @@ describe('IMAP session: greeting, capabilities, login', () => {
     await c.waitClosed();
   });
 
+  it('logs out a silent client (autologout)', async () => {
+    const quick = await startTestImap({ idleTimeoutMs: 300 });
+    try {
+      const { client } = await RawImap.open(quick.port);
+      assert.match((await client.cmd('L', 'LOGIN alice pw1')).pop()!, /^L OK/);
+      client.write('i IDLE\r\n');
+      assert.equal(await client.line(), '+ idling');
+      assert.equal(await client.line(), '* BYE Autologout; idle for too long');
+      await client.waitClosed();
+    } finally {
+      await quick.stop();
+    }
+  });
+
   it('limits connections per user and per address', async () => {
     const users = [await loggedIn(), await loggedIn(), await loggedIn()];
     const fourth = await open();
