@@ -54,6 +54,8 @@ export class FolderIndex {
   private ino = -1;
   private logLines = 0;
   private gen = '';
+  /** Counts every change applied, by this process or read from the file. */
+  version = 0;
 
   constructor(
     readonly dir: string,
@@ -115,6 +117,7 @@ export class FolderIndex {
 
   /** Applies complete lines (a whole file when `whole`, starting with the header). */
   private apply(text: string, whole: boolean): void {
+    this.version++;
     const lines = text.split('\n');
     lines.pop(); // the text ends with "\n"
     let i = 0;

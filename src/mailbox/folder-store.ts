@@ -3,7 +3,7 @@
 // and the one shared FolderCore per folder directory of this process,
 // reference-counted by the handles that open() gives out.
 import { promises as fsp } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { MailroomError } from '../shared/errors.js';
 import type { FolderInfo, UserStore } from './folders.js';
 import { FolderCore } from './folder.js';
@@ -67,7 +67,8 @@ class MaildirUserStore implements UserStore {
     private readonly opts: FolderStoreOptions,
   ) {
     if (!user || user.length > 255 || /[/\\\x00-\x1f\x7f]/.test(user) || user.startsWith('.')) throw nameError(user, 'not a mailbox user name');
-    this.root = maildirPath(mailboxes, user);
+    // Absolute, so that every spelling of one directory shares one folder core.
+    this.root = resolve(maildirPath(mailboxes, user));
   }
 
   private init(): Promise<void> {

@@ -54,7 +54,6 @@ async function renameTo(core: FolderCore, m: Msg, loc: (oldLoc: string) => strin
 export async function storeFlags(core: FolderCore, uids: readonly number[], op: FlagOperation, flags: readonly string[], unchangedSince?: number): Promise<StoreResult> {
   return core.lock.run(async () => {
     await core.refreshLocked();
-    core.keywords.refresh();
     const canon = flags.map((f) => core.keywords.canonical(f)).filter((f): f is string => f !== undefined);
     const conflicts: number[] = [];
     const targets: Msg[] = [];
@@ -63,15 +62,14 @@ export async function storeFlags(core: FolderCore, uids: readonly number[], op: 
       else targets.push(m);
     }
     // Letters for new keywords first: the keywords file must name them before any file carries them.
-    let added = false;
-    for (const m of targets) added = core.keywords.infoFor(applyOp(m.flags, op, canon), infoOf(m.loc)).added || added;
-    if (added) await core.keywords.save();
+    if (op !== 'remove') await core.keywords.ensure(canon);
     const modseq = core.index.header.highestModseq + 1;
     const lines: string[] = [];
+    const changedUids: number[] = [];
     for (const m of targets) {
       const moved = await renameTo(core, m, (from) => {
         const oldInfo = infoOf(from);
-        const info = core.keywords.infoFor(applyOp(core.keywords.flagsOf(oldInfo), op, canon), oldInfo).info;
+        const info = core.keywords.infoFor(applyOp(core.keywords.flagsOf(oldInfo), op, canon), oldInfo);
         // Flags unchanged: the file stays where it is (an unseen message stays in new/).
         return info === sortFlags(oldInfo) ? from : `c:2,${info}`;
       });
@@ -79,12 +77,10 @@ export async function storeFlags(core: FolderCore, uids: readonly number[], op: 
       const to = moved[1];
       const flagsChanged = sortFlags(infoOf(to)) !== sortFlags(infoOf(m.loc));
       if (to !== m.loc || flagsChanged) lines.push(`=${m.uid} ${flagsChanged ? modseq : m.modseq} ${to}`);
+      if (flagsChanged) changedUids.push(m.uid);
     }
     await core.index.append(lines);
-    const changed = pick(
-      core,
-      targets.map((m) => m.uid),
-    );
+    const changed = pick(core, changedUids);
     core.publish();
     return { changed, conflicts };
   });
@@ -114,9 +110,8 @@ export async function appendMessage(core: FolderCore, message: Buffer, flags: re
   try {
     return await core.lock.run(async () => {
       await core.refreshLocked();
-      core.keywords.refresh();
-      const { info, added } = core.keywords.infoFor(new Set(canon), '');
-      if (added) await core.keywords.save();
+      await core.keywords.ensure(canon);
+      const info = core.keywords.infoFor(new Set(canon), '');
       const loc = `c:2,${info}`;
       await fsp.rename(tmp, join(core.dir, pathOf(loc, base)));
       await syncDir(join(core.dir, 'cur'));
@@ -137,10 +132,9 @@ export async function copyMessages(core: FolderCore, uids: readonly number[], ta
   if (!sources.length) return [];
   return target.lock.run(async () => {
     await target.refreshLocked();
-    target.keywords.refresh();
     // Keywords travel by name (each folder has its own letters); P and other unknown capitals stay.
+    await target.keywords.ensure(new Set(sources.flatMap((m) => m.flags)));
     const infos = sources.map((m) => target.keywords.infoFor(new Set(m.flags), infoOf(m.loc).replace(/[^A-Z]/g, '')));
-    if (infos.some((i) => i.added)) await target.keywords.save();
     const h = target.index.header;
     const modseq = h.highestModseq + 1;
     let uid = h.uidNext;
@@ -149,7 +143,7 @@ export async function copyMessages(core: FolderCore, uids: readonly number[], ta
     for (let i = 0; i < sources.length; i++) {
       const m = sources[i]!;
       const base = uniqueName(parseMaildirName(m.base).sizeHint, m.size);
-      const loc = `c:2,${infos[i]!.info}`;
+      const loc = `c:2,${infos[i]!}`;
       const dest = join(target.dir, pathOf(loc, base));
       if (!(await linkOrCopy(core, m, dest))) continue; // gone meanwhile
       lines.push(`+${uid} ${modseq} ${m.size} ${m.internalDate} ${loc} ${base}`);

@@ -10,7 +10,7 @@ import { MailroomError } from '../shared/errors.js';
 import type { FolderSnapshot } from './folders.js';
 import { FolderIndex, IndexCorrupt, Msg } from './folder-index.js';
 import { FolderLock } from './folder-lock.js';
-import { diffListing, factsOfMany, isEmptyDiff, listFolder, type Listing, type ScanDiff } from './folder-scan.js';
+import { diffListing, factsOfMany, isEmptyDiff, listFolder, type ScanDiff } from './folder-scan.js';
 import { FolderWatch } from './folder-watch.js';
 import { infoOf, Keywords } from './keywords.js';
 import { compareBases, isGone } from './maildir.js';
@@ -96,7 +96,7 @@ export class FolderCore {
     // First without the file lock: most syncs find nothing to record. What a
     // listing made while the directories stood still found (additions and
     // renames only) is recorded under the lock if nobody wrote the index meanwhile.
-    let reuse: { diff: ScanDiff; dirs: string } | undefined;
+    let reuse: { diff: ScanDiff; dirs: string; version: number } | undefined;
     const needLock = await this.lock.local(async () => {
       let clean = false;
       try {
@@ -104,13 +104,13 @@ export class FolderCore {
       } catch (err) {
         if (!(err instanceof IndexCorrupt)) throw err;
       }
-      if (!clean) return true;
+      if (!clean) return (await listFolder(this.dir)) ? true : this.vanish() && false;
       const dirs = this.dirStamp();
       const listing = await listFolder(this.dir);
       if (!listing) return this.vanish() && false;
       const diff = diffListing(this.index, listing);
       if (isEmptyDiff(diff)) return false;
-      if (!diff.gone.length && this.dirStamp() === dirs) reuse = { diff, dirs };
+      if (!diff.gone.length && this.dirStamp() === dirs) reuse = { diff, dirs, version: this.index.version };
       return true;
     });
     if (needLock) await this.lock.run(() => this.scanLocked(reuse));
@@ -128,6 +128,8 @@ export class FolderCore {
   /** Index up to date (rebuilt when lost or damaged); under the lock. True when anything was read or rebuilt. */
   async refreshLocked(): Promise<boolean> {
     if (this.gone) throw new MailroomError('MAILBOX_NOT_FOUND', 'noinput', `mailbox ${this.name} no longer exists`);
+    // Letters first: index lines read below get their flags from the current keywords.
+    this.keywords.refresh();
     let state: 'same' | 'changed' | 'missing';
     try {
       state = await this.index.refresh();
@@ -140,24 +142,22 @@ export class FolderCore {
   }
 
   /** Lists the folder and records what changed on disk; under the lock. */
-  async scanLocked(reuse?: { diff: ScanDiff; dirs: string }): Promise<void> {
-    const changed = await this.refreshLocked();
-    if (reuse && !changed && this.dirStamp() === reuse.dirs) return this.commit(reuse.diff);
-    let listing: Listing | undefined;
-    let diff: ScanDiff | undefined;
-    // readdir may miss a file renamed while it runs: when something seems
-    // gone and a directory changed meanwhile, look again (a few times).
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const before = this.stampNow().stamp;
-      listing = await listFolder(this.dir);
-      if (!listing) {
-        this.vanish();
-        throw new MailroomError('MAILBOX_NOT_FOUND', 'noinput', `mailbox ${this.name} no longer exists`);
-      }
-      diff = diffListing(this.index, listing);
-      if (!diff.gone.length || this.stampNow().stamp === before) break;
+  async scanLocked(reuse?: { diff: ScanDiff; dirs: string; version: number }): Promise<void> {
+    await this.refreshLocked();
+    if (reuse && reuse.version === this.index.version && this.dirStamp() === reuse.dirs) return this.commit(reuse.diff);
+    // readdir may miss a file renamed while it runs (by mutt, POP3, another
+    // session): what seems gone must be missing from a second listing too.
+    const listing = await listFolder(this.dir);
+    if (!listing) {
+      this.vanish();
+      throw new MailroomError('MAILBOX_NOT_FOUND', 'noinput', `mailbox ${this.name} no longer exists`);
     }
-    await this.commit(diff!);
+    let diff = diffListing(this.index, listing);
+    if (diff.gone.length) {
+      for (const [base, loc] of (await listFolder(this.dir)) ?? []) if (!listing.has(base)) listing.set(base, loc);
+      diff = diffListing(this.index, listing);
+    }
+    await this.commit(diff);
   }
 
   private async commit(d: ScanDiff): Promise<void> {

@@ -64,7 +64,7 @@ export interface FolderChanges {
 export type FlagOperation = 'add' | 'remove' | 'replace';
 
 export interface StoreResult {
-  /** Records after the change (those whose flags did change get a new modseq). */
+  /** Records whose flags did change, after the change (each with its new modseq); the others are as in the folder's snapshot. */
   readonly changed: readonly MessageRecord[];
   /** RFC 7162 UNCHANGEDSINCE: UIDs whose modseq was above it, left alone. */
   readonly conflicts: readonly number[];
@@ -73,7 +73,7 @@ export interface StoreResult {
 /** One selected-or-examined folder. Opened through UserStore.open; shared by reference count. */
 export interface Folder {
   readonly name: string;
-  /** The latest snapshot (no disk access). */
+  /** The snapshot of this reference's last sync() (or of open()); no disk access. */
   current(): FolderSnapshot;
   /** Rescans new/ and cur/, assigns UIDs to new files (persisted before returning), returns the changes. */
   sync(): Promise<FolderChanges>;
@@ -92,7 +92,7 @@ export interface Folder {
   copy(uids: readonly number[], target: Folder): Promise<Array<[number, number]>>;
   /** As copy, then removes the sources (RFC 6851 MOVE). */
   move(uids: readonly number[], target: Folder): Promise<Array<[number, number]>>;
-  /** Removes messages flagged \Deleted (only those in `uids` when given); returns the UIDs removed. */
+  /** Removes messages flagged \Deleted (only those in `uids` when given); returns the UIDs removed. The caller's next sync() reports them in `expunged` too. */
   expunge(uids?: readonly number[]): Promise<readonly number[]>;
   /** Gives back this reference (the folder's memory is freed after the last one). */
   release(): void;

@@ -3,8 +3,8 @@
 // keywords ($Forwarded, Junk, ...) are the letters a-z, mapped per folder by
 // the `dovecot-keywords` file ("0 $Forwarded" is a, "1 Junk" is b, ...).
 // Letters we do not know (P "passed", unmapped a-z) are kept as they are.
-import { readFileSync, statSync } from 'node:fs';
-import { promises as fsp } from 'node:fs';
+import { constants, promises as fsp, readFileSync, statSync } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MailroomError } from '../shared/errors.js';
 import { fileStamp } from '../shared/file-cache.js';
@@ -105,11 +105,10 @@ export class Keywords {
 
   /**
    * The info letters for a set of canonical flags, keeping the letters of
-   * `oldInfo` that carry no flag we know. New keywords get the lowest free
-   * letter (call save() before renaming); past 26 they are refused.
+   * `oldInfo` that carry no flag we know. Keywords must have letters
+   * already (ensure()).
    */
-  infoFor(flags: Iterable<string>, oldInfo: string): { info: string; added: boolean } {
-    let added = false;
+  infoFor(flags: Iterable<string>, oldInfo: string): string {
     let letters = '';
     for (const ch of oldInfo) {
       const known = FLAG_OF.has(ch) || (ch >= 'a' && ch <= 'z' && this.names[ch.charCodeAt(0) - 97] !== undefined);
@@ -117,32 +116,69 @@ export class Keywords {
     }
     for (const flag of flags) {
       const sys = LETTER_OF.get(flag.toLowerCase());
-      if (sys) {
-        letters += sys;
-        continue;
+      if (sys) letters += sys;
+      else {
+        const i = this.names.indexOf(flag);
+        if (i < 0) throw new MailroomError('MAILBOX_KEYWORDS_FULL', 'data', `no letter for keyword ${flag.slice(0, 40)}`);
+        letters += String.fromCharCode(97 + i);
       }
-      let i = this.names.indexOf(flag);
-      if (i < 0) {
-        i = 0;
+    }
+    return [...new Set(letters)].sort().join('');
+  }
+
+  /**
+   * Gives every keyword of `flags` a letter, adding the new ones to the file
+   * under Dovecot's own lock (`dovecot-keywords.lock`, created exclusively,
+   * written, then renamed over the file), so a Dovecot serving the same
+   * Maildir never hands out the same letter for another keyword.
+   * Past 26 keywords the new one is refused.
+   */
+  async ensure(flags: Iterable<string>): Promise<void> {
+    const wanted = [...flags].filter((f) => !f.startsWith('\\'));
+    if (wanted.every((f) => this.names.includes(f))) return;
+    const file = join(this.dir, KEYWORDS_FILE);
+    const lock = `${file}.lock`;
+    const fh = await takeDotlock(lock);
+    let renamed = false;
+    try {
+      this.stamp = '';
+      this.refresh();
+      let added = false;
+      for (const flag of wanted) {
+        if (this.names.includes(flag)) continue;
+        let i = 0;
         while (i < MAX_KEYWORDS && this.names[i] !== undefined) i++;
         if (i >= MAX_KEYWORDS) throw new MailroomError('MAILBOX_KEYWORDS_FULL', 'data', `no room for keyword ${flag.slice(0, 40)}: a folder holds at most ${MAX_KEYWORDS}`);
         this.names[i] = flag;
-        this.flagCache.clear();
         added = true;
       }
-      letters += String.fromCharCode(97 + i);
+      if (!added) return;
+      this.flagCache.clear();
+      await fh.writeFile(this.names.map((n, i) => (n === undefined ? '' : `${i} ${n}\n`)).join(''));
+      await fh.sync();
+      await fsp.rename(lock, file);
+      renamed = true;
+      const st = statSync(file, { throwIfNoEntry: false });
+      this.stamp = st ? fileStamp(st) : '';
+    } finally {
+      await fh.close();
+      if (!renamed) await fsp.unlink(lock).catch(() => undefined);
     }
-    return { info: [...new Set(letters)].sort().join(''), added };
   }
+}
 
-  /** Writes the keywords file (tmp + rename, as Dovecot does). */
-  async save(): Promise<void> {
-    const lines = this.names.map((n, i) => (n === undefined ? '' : `${i} ${n}\n`)).join('');
-    const file = join(this.dir, KEYWORDS_FILE);
-    const tmp = `${file}.${process.pid}.tmp`;
-    await fsp.writeFile(tmp, lines, { mode: 0o600 });
-    await fsp.rename(tmp, file);
-    const st = statSync(file, { throwIfNoEntry: false });
-    this.stamp = st ? fileStamp(st) : '';
+/** Dovecot's dotlock: the lock file created exclusively; one older than 30 s is a crashed holder's. */
+async function takeDotlock(lock: string): Promise<FileHandle> {
+  const until = Date.now() + 5000;
+  for (;;) {
+    try {
+      return await fsp.open(lock, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const st = statSync(lock, { throwIfNoEntry: false });
+    if (st && Date.now() - st.mtimeMs > 30_000) await fsp.unlink(lock).catch(() => undefined);
+    else if (Date.now() > until) throw new MailroomError('MAILBOX_BUSY', 'temporary', 'the keywords file is locked; try again');
+    else await new Promise((r) => setTimeout(r, 20));
   }
 }

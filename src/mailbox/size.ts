@@ -21,8 +21,7 @@ export function crlfSizeOf(buf: Buffer, prevWasCR = false): number {
   return buf.length + extra;
 }
 
-/** Reads a file through once and counts its CRLF size. */
-export async function scanFile(path: string): Promise<number> {
+async function scanFile(path: string): Promise<number> {
   const fh = await fsp.open(path, 'r');
   try {
     const buf = Buffer.allocUnsafe(256 * 1024);

@@ -100,25 +100,36 @@ service imap-login {
 }
 
 /** Runs Python imaplib against Dovecot: the folders, subscriptions and INBOX flags it sees, after its own changes. */
-function askDovecot(): { list: string[]; lsub: string[]; flags: string[] } {
+interface DovecotView {
+  list: string[];
+  lsub: string[];
+  flags: string[];
+  /** INTERNALDATE, seconds since the epoch. */
+  dates: number[];
+  sizes: number[];
+}
+
+function askDovecot(): DovecotView {
   const script = `
-import imaplib, json, re, sys
+import imaplib, json, re, time
 m = imaplib.IMAP4('127.0.0.1', ${port})
 m.login('alice', 'secret')
 list_ = sorted(l.decode() for l in m.list()[1])
 lsub = sorted(l.decode() for l in m.lsub()[1])
 m.select('INBOX')
-typ, data = m.fetch('1:*', '(UID FLAGS)')
+typ, data = m.fetch('1:*', '(UID FLAGS INTERNALDATE RFC822.SIZE)')
 flags = [re.search(rb'FLAGS \\(([^)]*)\\)', d).group(1).decode() for d in data]
+dates = [int(time.mktime(imaplib.Internaldate2tuple(d))) for d in data]
+sizes = [int(re.search(rb'RFC822.SIZE (\\d+)', d).group(1)) for d in data]
 m.store('2', '+FLAGS', '($Label1)')
 m.store('1', '-FLAGS', '(Junk)')
 m.create('Dove.cot')
 m.logout()
-print(json.dumps({'list': list_, 'lsub': lsub, 'flags': flags}))
+print(json.dumps({'list': list_, 'lsub': lsub, 'flags': flags, 'dates': dates, 'sizes': sizes}))
 `;
   const r = spawnSync(PYTHON, ['-c', script], { encoding: 'utf8', timeout: 30_000 });
   assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout) as { list: string[]; lsub: string[]; flags: string[] };
+  return JSON.parse(r.stdout) as DovecotView;
 }
 
 it('Dovecot reads the folders, subscriptions, flags and keywords the folder store wrote, and the other way round', { skip: !haveDovecot && 'dovecot not installed' }, async () => {
@@ -127,8 +138,10 @@ it('Dovecot reads the folders, subscriptions, flags and keywords the folder stor
   await store.create('a.b');
   await store.subscribe('a.b', true);
   const inbox = await store.open('INBOX');
-  await inbox.append(Buffer.from('Subject: one\r\n\r\n1\r\n'), ['\\Seen', '$Forwarded', 'Junk']);
-  await inbox.append(Buffer.from('Subject: two\r\n\r\n2\r\n'), ['\\Flagged', '\\Answered']);
+  const date = Date.UTC(2024, 0, 2, 3, 4, 5);
+  await inbox.append(Buffer.from('Subject: one\r\n\r\n1\r\n'), ['\\Seen', '$Forwarded', 'Junk'], date);
+  await inbox.append(Buffer.from('Subject: two\r\n\r\nline\nwith LF only\r\n'), ['\\Flagged', '\\Answered'], date + 60_000);
+  const ours = (await inbox.sync()).snapshot.messages;
   inbox.release();
 
   await startDovecot();
@@ -149,6 +162,9 @@ it('Dovecot reads the folders, subscriptions, flags and keywords the folder stor
     ['$Forwarded', 'Junk', '\\Seen'],
     ['\\Answered', '\\Flagged'],
   ]);
+
+  assert.deepEqual(seen.dates, [date / 1000, date / 1000 + 60]);
+  assert.deepEqual(seen.sizes, ours.map((m) => m.size));
 
   // Dovecot's changes, read back by a fresh store.
   const again = await openUserStore(join(dir, 'mail'), 'alice', { specialUse: true }).open('INBOX');

@@ -182,6 +182,23 @@ describe('UIDs and flags', () => {
     inbox.release();
   });
 
+  it('ignores a torn last line of the index (a crash mid-write) and cuts it off at the next change', async () => {
+    writeMaildir(dir, 'eve', [{ content: message('a', ['1']) }]);
+    const store = openUserStore(dir, 'eve');
+    let inbox = await store.open('INBOX');
+    const validity = inbox.current().uidValidity;
+    inbox.release();
+    const file = join(dir, 'eve/mailroom-uidlist');
+    writeFileSync(file, readFileSync(file, 'utf8') + '+2 7 10 1700000000000 n half-writ');
+    inbox = await store.open('INBOX');
+    assert.equal(inbox.current().uidValidity, validity);
+    assert.deepEqual(inbox.current().messages.map((m) => m.uid), [1]);
+    assert.equal(await inbox.append(Buffer.from('Subject: b\r\n\r\n'), []), 2);
+    const text = readFileSync(file, 'utf8');
+    assert.ok(!text.includes('half-writ') && text.endsWith('\n'), text);
+    inbox.release();
+  });
+
   it('stores flags and keywords as Maildir letters with the dovecot-keywords file; UNCHANGEDSINCE conflicts', async () => {
     const [base] = writeMaildir(dir, 'fay', [{ content: message('a', ['1']) }, { content: message('b', ['2']), folder: 'cur', flags: 'P' }]);
     const inbox = await openUserStore(dir, 'fay').open('INBOX');
@@ -205,6 +222,7 @@ describe('UIDs and flags', () => {
     assert.deepEqual(again.conflicts, [1]);
     const ok = await inbox.store([1], 'remove', ['junk'], modseq);
     assert.deepEqual(ok.changed[0]!.flags, ['\\Seen', '$Forwarded']);
+    assert.deepEqual((await inbox.store([1, 2], 'add', ['\\Seen'])).changed, []); // nothing changed: nothing reported, no new modseq
     assert.equal(await codeOf(inbox.store([1], 'add', ['\\Bogus'])), 'FLAG_INVALID');
     const many = Array.from({ length: 24 }, (_, i) => `kw${i}`);
     await inbox.store([1], 'add', many);
@@ -267,6 +285,13 @@ describe('messages', () => {
     assert.deepEqual(await inbox.expunge(), [2]);
     assert.deepEqual((await inbox.sync()).snapshot.messages, []);
     assert.equal((await store.status('Dest')).messages, 4);
+    // Deleted while a session has it open: everything is expunged for it, changes are refused.
+    await store.delete('Dest');
+    assert.deepEqual((await dest.sync()).expunged, [1, 2, 3]); // what this session had seen (it never synced after the MOVE)
+    assert.equal(await codeOf(dest.store([1], 'add', ['\\Seen'])), 'MAILBOX_NOT_FOUND');
+    assert.equal(await codeOf(dest.append(Buffer.from('Subject: late\r\n\r\n'), [])), 'MAILBOX_NOT_FOUND');
+    await store.create('Dest');
+    assert.equal((await store.status('Dest')).messages, 0);
     inbox.release();
     dest.release();
   });
