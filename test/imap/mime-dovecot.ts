@@ -72,24 +72,36 @@ service imap-login {
 `,
   );
   const proc: ChildProcess = spawn('dovecot', ['-F', '-c', join(dir, 'dovecot.conf')], { stdio: 'ignore' });
-  const sock = await connectWithRetry(port, 15_000);
-  const client = new Reader(sock);
-  await client.command(null);
-  await client.command('LOGIN tester secret');
-  await client.command('EXAMINE INBOX');
+  const stopProc = async () => {
+    if (proc.pid && proc.exitCode === null) {
+      const exited = new Promise((r) => proc.once('exit', r));
+      process.kill(proc.pid, 'SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  let sock: Socket | undefined;
+  let client: Reader;
+  try {
+    sock = await connectWithRetry(port, 15_000);
+    client = new Reader(sock);
+    await client.command(null);
+    await client.command('LOGIN tester secret');
+    await client.command('EXAMINE INBOX');
+  } catch (err) {
+    sock?.destroy();
+    await stopProc();
+    throw err;
+  }
+  const conn = sock;
   return {
     async fetch(n, item) {
       const resp = await client.command(`FETCH ${n} (${item})`);
       return itemValue(resp);
     },
     async stop() {
-      sock.destroy();
-      if (proc.pid && proc.exitCode === null) {
-        const exited = new Promise((r) => proc.once('exit', r));
-        process.kill(proc.pid, 'SIGTERM');
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      }
-      rmSync(dir, { recursive: true, force: true });
+      conn.destroy();
+      await stopProc();
     },
   };
 }
