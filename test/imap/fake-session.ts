@@ -1,9 +1,11 @@
-// A stand-in for the IMAP session around the message-command executors: it
-// holds a selected view over a folder, collects what the executors write, and
-// announces changes (EXPUNGE/VANISHED, EXISTS, FETCH FLAGS) by diffing snapshots.
-import type { Folder, FolderSnapshot, UserStore } from '../../src/mailbox/folders.js';
-import { setMatcher } from '../../src/imap/search/sets.js';
-import type { CommandContext, SelectedView, SequenceSet } from '../../src/imap/types.js';
+// A stand-in for the IMAP session around the message-command executors: the
+// session's real selected view (src/imap/selected.ts, which announces EXPUNGE/
+// VANISHED, EXISTS and FETCH FLAGS), with what the executors write collected.
+import type { Folder, UserStore } from '../../src/mailbox/folders.js';
+import { Selected } from '../../src/imap/selected.js';
+import type { CommandContext } from '../../src/imap/types.js';
+
+export type FakeView = Selected;
 
 export interface FakeSession extends CommandContext {
   selected: FakeView | undefined;
@@ -15,32 +17,10 @@ export interface FakeSession extends CommandContext {
   clear(): void;
 }
 
-export interface FakeView extends SelectedView {
-  snapshot: FolderSnapshot;
-  recent: Set<number>;
-}
-
 const quietLog = { event() {}, info() {}, warn() {}, error() {}, debug() {} };
 
 export function makeView(folder: Folder, opts: { readOnly?: boolean; recent?: number[] } = {}): FakeView {
-  const view: FakeView = {
-    folder,
-    readOnly: opts.readOnly ?? false,
-    snapshot: folder.current(),
-    recent: new Set(opts.recent ?? []),
-    savedSearch: [],
-    resolve(set: SequenceSet, uid: boolean): number[] {
-      const msgs = view.snapshot.messages;
-      const max = uid ? (msgs.length ? msgs[msgs.length - 1]!.uid : 0) : msgs.length;
-      const match = setMatcher(set, max, view.savedSearch);
-      const out: number[] = [];
-      msgs.forEach((m, i) => {
-        if (match('saved' in set || uid ? m.uid : i + 1)) out.push(i);
-      });
-      return out;
-    },
-  };
-  return view;
+  return new Selected(folder, opts.readOnly ?? false, folder.current(), opts.recent ?? []);
 }
 
 export function fakeSession(store: UserStore, view?: FakeView, enabled: string[] = []): FakeSession {
@@ -61,26 +41,8 @@ export function fakeSession(store: UserStore, view?: FakeView, enabled: string[]
     sendBytes(data: Buffer) {
       s.out.push(Buffer.from(data));
     },
-    async announce(allowExpunge: boolean) {
-      const v = s.selected;
-      if (!v) return;
-      const now = v.folder.current();
-      const nowUids = new Set(now.messages.map((m) => m.uid));
-      let msgs = [...v.snapshot.messages];
-      if (allowExpunge) {
-        const gone = msgs.filter((m) => !nowUids.has(m.uid)).map((m) => m.uid);
-        if (s.enabled.has('QRESYNC') && gone.length) s.send(`* VANISHED ${gone.join(',')}`);
-        for (const uid of gone) {
-          const i = msgs.findIndex((m) => m.uid === uid);
-          if (!s.enabled.has('QRESYNC')) s.send(`* ${i + 1} EXPUNGE`);
-          msgs.splice(i, 1);
-        }
-      }
-      const known = new Set(msgs.map((m) => m.uid));
-      const added = now.messages.filter((m) => !known.has(m.uid));
-      msgs = [...msgs, ...added];
-      if (added.length) s.send(`* ${msgs.length} EXISTS`);
-      v.snapshot = { ...now, messages: msgs.map((m) => now.messages.find((x) => x.uid === m.uid) ?? m) };
+    announce(allowExpunge: boolean) {
+      return s.selected ? s.selected.announce(allowExpunge, s) : Promise.resolve();
     },
   };
   return s;

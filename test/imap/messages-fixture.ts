@@ -1,6 +1,13 @@
-// Fixture messages for the message-command tests (CRLF, as the folder store
-// returns them) and a helper that fills a folder with them.
-import type { MemoryFolder } from './memory-folder.js';
+// Fixture messages for the message-command tests and a real folder store
+// holding them: a Maildir written in the standard layout, opened through the
+// Maildir++ folder store, with a session view around INBOX (fake-session.ts).
+import { mkdtempSync, rmSync, utimesSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openUserStore } from '../../src/mailbox/folder-store.js';
+import type { Folder, UserStore } from '../../src/mailbox/folders.js';
+import { writeMaildir } from '../mailbox/fixture.js';
+import { fakeSession, makeView, type FakeSession, type FakeView } from './fake-session.js';
 
 export function msg(headers: Record<string, string>, body: string): string {
   return Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\r\n') + '\r\n\r\n' + body;
@@ -16,10 +23,65 @@ export const FIXTURES = [
   msg({ From: 'alice@example.com', To: 'team@test.example', Subject: 'Re: Quarterly report' }, 'No date header here; a longer body. '.repeat(40) + '\r\n'),
 ];
 
-/** Adds the fixtures: #1 \Seen, #2 \Flagged \Answered, #3 \Deleted $Work, #4 \Draft; UIDs 1, 2, 5, 6. */
-export function fillFolder(f: MemoryFolder): void {
-  f.add(FIXTURES[0]!, ['\\Seen'], Date.UTC(2023, 10, 14, 12));
-  f.add(FIXTURES[1]!, ['\\Flagged', '\\Answered'], Date.UTC(2023, 10, 15, 12));
-  f.add(FIXTURES[2]!, ['\\Deleted', '$Work'], Date.UTC(2023, 10, 16, 12), 2);
-  f.add(FIXTURES[3]!, ['\\Draft'], Date.UTC(2023, 10, 20, 12));
+export interface Fixture {
+  dir: string;
+  store: UserStore;
+  inbox: Folder;
+  archive: Folder;
+  view: FakeView;
+  ctx: FakeSession;
+  /** The path of a message file in INBOX (to remove it as another client would). */
+  fileOf(uid: number): string;
+}
+
+const dirs: string[] = [];
+
+/** Removes every fixture directory (call from after()). */
+export function removeFixtures(): void {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+}
+
+/**
+ * INBOX with the four fixtures at UIDs 1, 2, 5, 6 (3 and 4 expunged):
+ * #1 \Seen, #2 \Flagged \Answered, #3 \Deleted $Work, #4 \Draft; INTERNALDATE
+ * noon UTC of Nov 14, 15, 16 and 20, 2023; an empty Archive folder.
+ * `bulk` replaces the fixtures with that many small messages.
+ */
+export async function openFixture(opts: { readOnly?: boolean; enabled?: string[]; recent?: number[]; bulk?: number } = {}): Promise<Fixture> {
+  const dir = mkdtempSync(join(tmpdir(), 'imap-msgs-unit-'));
+  dirs.push(dir);
+  const filler = msg({ Subject: 'filler' }, 'x\r\n');
+  const contents = opts.bulk ? Array.from({ length: opts.bulk }, (_, i) => `Subject: ${i}\r\n\r\nbody ${i}\r\n`) : [FIXTURES[0]!, FIXTURES[1]!, filler, filler, FIXTURES[2]!, FIXTURES[3]!];
+  const flags = opts.bulk ? [] : ['S', 'FR', 'T', 'T', 'T', 'D'];
+  const days = [14, 15, 15, 15, 16, 20];
+  const bases = writeMaildir(dir, 'alice', contents.map((content, i) => ({ content, folder: 'cur' as const, flags: flags[i] ?? '' })));
+  if (!opts.bulk) {
+    bases.forEach((base, i) => {
+      const t = Date.UTC(2023, 10, days[i]!, 12) / 1000;
+      utimesSync(join(dir, 'alice', 'cur', `${base}:2,${flags[i]}`), t, t);
+    });
+  }
+  const store = openUserStore(dir, 'alice');
+  await store.create('Archive');
+  const inbox = await store.open('INBOX');
+  await inbox.sync();
+  if (!opts.bulk) {
+    await inbox.store([5], 'add', ['$Work']);
+    await inbox.expunge([3, 4]);
+    await inbox.sync();
+  }
+  const archive = await store.open('Archive');
+  const view = makeView(inbox, { recent: opts.recent ?? [6], readOnly: opts.readOnly ?? false });
+  const ctx = fakeSession(store, view, opts.enabled);
+  const fileOf = (uid: number) => {
+    const base = inbox.current().messages.find((m) => m.uid === uid)!.base;
+    return join(dir, 'alice', 'cur', readdirSync(join(dir, 'alice', 'cur')).find((n) => n.startsWith(base))!);
+  };
+  return { dir, store, inbox, archive, view, ctx, fileOf };
+}
+
+/** The folder's snapshot after a sync (the store publishes its own changes on the next sync). */
+export async function fresh(folder: Folder) {
+  await folder.sync();
+  return folder.current();
 }

@@ -43,14 +43,17 @@ export const runStore: Executor<'STORE'> = async (ctx, cmd) => {
   const indexes = view.resolve(cmd.set, cmd.uid);
   const uids = indexes.map((i) => snapshot.messages[i]!.uid);
   const result = uids.length > 0 ? await view.folder.store(uids, cmd.op, flags, cmd.unchangedSince) : { changed: [], conflicts: [] };
-  const changed = new Map(result.changed.map((r) => [r.uid, r]));
+  // The store may return records it left as they were: a change is a new MODSEQ.
+  const before = new Map(indexes.map((i) => [snapshot.messages[i]!.uid, snapshot.messages[i]!.modseq]));
+  const changed = new Map(result.changed.filter((r) => r.modseq > (before.get(r.uid) ?? 0)).map((r) => [r.uid, r]));
+  const records = new Map(result.changed.map((r) => [r.uid, r]));
   const conflicts = new Set(result.conflicts);
 
   const current = view.folder.current();
   for (const i of indexes) {
     const uid = snapshot.messages[i]!.uid;
     if (conflicts.has(uid)) continue;
-    const now: MessageRecord | undefined = changed.get(uid) ?? latestRecord(current, uid);
+    const now: MessageRecord | undefined = records.get(uid) ?? latestRecord(current, uid);
     if (!now) continue; // expunged meanwhile
     const parts: string[] = [];
     if (cmd.uid) parts.push(`UID ${uid}`);
