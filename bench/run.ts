@@ -5,11 +5,12 @@
 // that are removed at the end; the bench starts and stops its own daemon.
 //
 // Also: the relay's drain rate and latency (relay.ts), POP3 retrieval against
-// Dovecot (pop3.ts) and local delivery into Maildir (local.ts).
+// Dovecot (pop3.ts), local delivery into Maildir (local.ts) and IMAP against
+// Dovecot over the same Maildir (imap.ts, a table of its own).
 //
-// Knobs (environment): BENCH_ONLY=startup,seq,socket,disk,relay,pop3,local
+// Knobs (environment): BENCH_ONLY=startup,seq,socket,disk,relay,pop3,local,imap
 // BENCH_STARTUP_RUNS BENCH_SEQ  BENCH_SOCKET  BENCH_SOCKET_WARMUP (0: none)  BENCH_CLIENTS  BENCH_DISK  BENCH_RELAY
-// BENCH_POP3  BENCH_LOCAL  BENCH_DAEMON_NODE_ARGS
+// BENCH_POP3  BENCH_LOCAL  BENCH_IMAP (messages)  BENCH_IMAP_IDLE (clients)  BENCH_DAEMON_NODE_ARGS
 // (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")  BENCH_NO_WRITE=1.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statfsSync, writeFileSync } from 'node:fs';
@@ -22,6 +23,7 @@ import { measureSocket, type SocketResult } from './socket-load.js';
 import { describeStartup, FRONTEND, measureStartup, type StartupResult } from './startup.js';
 import { ms, rate } from './stats.js';
 import { runLocalBench } from './local.js';
+import { imapTable, runImapBench, type ImapBenchRow } from './imap.js';
 import { runPop3Bench } from './pop3.js';
 import { runRelayBench } from './relay.js';
 
@@ -29,7 +31,7 @@ const num = (name: string, dflt: number) => {
   const v = Number(process.env[name]);
   return Number.isFinite(v) && v > 0 ? v : dflt;
 };
-const only = new Set((process.env.BENCH_ONLY ?? 'startup,seq,socket,disk,relay,pop3,local').split(',').map((s) => s.trim()));
+const only = new Set((process.env.BENCH_ONLY ?? 'startup,seq,socket,disk,relay,pop3,local,imap').split(',').map((s) => s.trim()));
 
 const FS_TYPES: Record<number, string> = { 0xef53: 'ext4', 0x01021994: 'tmpfs', 0x58465342: 'xfs', 0x9123683e: 'btrfs', 0x794c7630: 'overlayfs', 0x2fc12fc1: 'zfs' };
 
@@ -186,6 +188,12 @@ async function main(): Promise<void> {
     later.push(...(await runPop3Bench({ messages: num('BENCH_POP3', 10000), log: (l) => process.stdout.write(`  ${l}\n`) })));
   }
   for (const r of later) process.stdout.write(`  ${r.what}: ${r.result}\n`);
+  let imapRows: ImapBenchRow[] = [];
+  if (only.has('imap')) {
+    await settle();
+    process.stdout.write('IMAP: a 10,000-message Maildir, mailroom and Dovecot ...\n');
+    imapRows = await runImapBench({ messages: num('BENCH_IMAP', 10000), idleClients: num('BENCH_IMAP_IDLE', 1000), log: (l) => process.stdout.write(`  ${l}\n`) });
+  }
 
   if (startup) {
     const s = describeStartup(startup);
@@ -221,7 +229,8 @@ async function main(): Promise<void> {
   else if (sock && diskN) notes.push(`Socket submissions are ${(((sock.sent * 1000) / sock.ms) / ((diskN.ops * 1000) / diskN.ms)).toFixed(2)}× the ${diskN.writers}-writer disk rate (no syncfs addon: an fsync per file).`);
 
   const table = ['| measurement | result | target |', '|---|---:|---|', ...rows.map((r) => `| ${r.what} | ${r.result} | ${r.target} |`)].join('\n');
-  const text = `Machine: ${mach}\n\n${table}\n${notes.length ? `\n${notes.join('\n')}\n` : ''}`;
+  const imap = imapRows.length ? `\n${imapTable(imapRows)}\n` : '';
+  const text = `Machine: ${mach}\n\n${rows.length ? `${table}\n` : ''}${imap}${notes.length ? `\n${notes.join('\n')}\n` : ''}`;
   process.stdout.write(`\n${text}`);
   if (!process.env.BENCH_NO_WRITE) {
     // The latest table replaces the old one; the notes written by hand below
