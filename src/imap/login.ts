@@ -5,7 +5,7 @@
 import { isValidUserName } from '../users/names.js';
 import { verifyPassword } from '../users/verify.js';
 import { capabilities } from './commands/capability.js';
-import type { ImapSession } from './session.js';
+import type { ImapSession } from './session-api.js';
 import type { Completion } from './types.js';
 
 export const PLAINTEXT_REFUSED: Completion = { status: 'NO', code: 'PRIVACYREQUIRED', text: 'Plaintext authentication disallowed on non-secure (SSL/TLS) connections' };

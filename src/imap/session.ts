@@ -14,15 +14,16 @@ import { readCommand } from './protocol/assemble.js';
 import { parseCommand } from './protocol/parser.js';
 import { CommandReader, type LineRead } from './protocol/reader.js';
 import type { Selected } from './selected.js';
-import type { Command, CommandContext, Completion } from './types.js';
+import type { ImapSession as SessionApi, ImapState } from './session-api.js';
+import type { Command, Completion } from './types.js';
 
-export type ImapState = 'NOT AUTHENTICATED' | 'AUTHENTICATED' | 'SELECTED' | 'LOGOUT';
+export type { ImapState } from './session-api.js';
 
 /** Commands that must not see an EXPUNGE response unless in their UID form (RFC 3501 §7.4.1). */
 const NO_EXPUNGE = new Set(['FETCH', 'STORE', 'SEARCH']);
 let nextSid = 0;
 
-export class ImapSession implements CommandContext {
+export class ImapSession implements SessionApi {
   state: ImapState = 'NOT AUTHENTICATED';
   readonly sid = `I${process.pid.toString(36)}${(nextSid++).toString(36)}`;
   sock: Socket;

@@ -3,7 +3,7 @@
 // are refused, AUTH=PLAIN where they are allowed, and no login-related ones
 // once authenticated. Also used in the greeting and the tagged OK of a login.
 import type { ImapHandler } from './handler.js';
-import type { ImapSession } from '../session.js';
+import type { ImapSession } from '../session-api.js';
 
 const COMMON = ['IMAP4rev1', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UNSELECT', 'UIDPLUS', 'MOVE', 'CHILDREN', 'SPECIAL-USE', 'CONDSTORE', 'QRESYNC'];
 

@@ -1,7 +1,7 @@
 // The shape of one IMAP command file: the states it is valid in (RFC 3501 §3)
 // and what it does. A handler returns the tagged completion, or nothing when
 // it has answered itself (STARTTLS, LOGOUT).
-import type { ImapSession, ImapState } from '../session.js';
+import type { ImapSession, ImapState } from '../session-api.js';
 import type { Command, CommandName, Completion } from '../types.js';
 
 /** The command variant named N (several verbs share one variant, e.g. SELECT and EXAMINE). */

@@ -3,7 +3,7 @@
 // COPY, MOVE, EXPUNGE, APPEND) are executors with the narrower
 // CommandContext of types.ts; they are wrapped here with their states.
 import type { CommandName, Completion, Executor } from '../types.js';
-import type { ImapSession } from '../session.js';
+import type { ImapSession } from '../session-api.js';
 import { runAppend } from './append.js';
 import { authenticate } from './authenticate.js';
 import { capability } from './capability.js';
