@@ -2,7 +2,8 @@
 // with `user` set, the daemon that parses SMTP, POP3 and drop files runs as
 // that account, a port below 1024 is handed down by root, mail for a system
 // user lands in a Maildir owned by that user (written as that user), and
-// nobody but the owner and the daemon can read it.
+// nobody but the owner and the daemon can read it; IMAP, served by the
+// unprivileged daemon, reads and changes that Maildir.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -47,14 +48,16 @@ let daemon: DaemonProc;
 let daemonUid = 0;
 let aliceUid = 0;
 let pop3Port = 0;
+let imapPort = 0;
 before(async () => {
   if (skip) return;
   daemonUid = ensureAccount(DAEMON_USER);
   aliceUid = ensureAccount(MAIL_USER);
   pop3Port = await freeLowPort();
+  imapPort = await freeLowPort();
   sb = sandboxWith(
     (dir) =>
-      `user: ${DAEMON_USER}\nusers: ${dir}/users\nlocal:\n  mailboxes: ${dir}/mail\naliases:\n  postmaster: root\npop3:\n  listen: 127.0.0.1:${pop3Port}\n  tls: none\nrelay:\n  mode: hold\n  smarthosts:\n    - { host: 127.0.0.1, port: 2, auth: { user: relay, passwordFile: ${dir}/secret } }\n`,
+      `user: ${DAEMON_USER}\nusers: ${dir}/users\nlocal:\n  mailboxes: ${dir}/mail\naliases:\n  postmaster: root\npop3:\n  listen: 127.0.0.1:${pop3Port}\n  tls: none\nimap:\n  listen: 127.0.0.1:${imapPort}\n  tls: none\nrelay:\n  mode: hold\n  smarthosts:\n    - { host: 127.0.0.1, port: 2, auth: { user: relay, passwordFile: ${dir}/secret } }\n`,
     { worldReadable: true, prefix: 'mailroom-privsep-' },
   );
   // A smart-host password left root's alone: the daemon's account cannot read it, and says so.
@@ -62,6 +65,9 @@ before(async () => {
   // A POP3 account, added by root before the daemon starts: the daemon takes the file over.
   const add = await run(join(BIN, 'mailroom'), ['user', 'add', 'bob', '--config', sb.config], 'a-long-password\n');
   assert.equal(add.code, 0, add.stderr);
+  // The system user's IMAP login (the users file holds the password, the Maildir is the account's own).
+  const addAlice = await run(join(BIN, 'mailroom'), ['user', 'add', MAIL_USER, '--config', sb.config], 'another-long-password\n');
+  assert.equal(addAlice.code, 0, addAlice.stderr);
   daemon = await startDaemon(sb);
 });
 after(async () => {
@@ -127,6 +133,32 @@ test('POP3 on a port below 1024, served by the unprivileged daemon, reads a mail
   assert.match(got.stdout, /hello bob/);
   // bob has no system account: his Maildir belongs to the daemon's user.
   assert.equal(statSync(join(sb.dir, 'mail', 'bob')).uid, daemonUid);
+});
+
+test('IMAP, served by the unprivileged daemon, reads and changes a system user\'s Maildir', { skip }, async () => {
+  const deliveries = () => (daemon.log().match(new RegExp(`sent to=<${MAIL_USER}@`, 'g')) ?? []).length;
+  const before = deliveries();
+  const r = await run(join(BIN, 'sendmail'), ['-C', sb.config, '-i', MAIL_USER], 'Subject: over imap\n\nread me over IMAP\n', { asUser: MAIL_USER });
+  assert.equal(r.code, 0, r.stderr);
+  const maildir = join(sb.dir, 'mail', MAIL_USER);
+  await waitFor(() => deliveries() > before, 15_000, 'delivery').catch(() => assert.fail(daemon.log()));
+  const url = `imap://${MAIL_USER}:another-long-password@127.0.0.1:${imapPort}`;
+  const search = await run('curl', ['-s', '--max-time', '10', `${url}/INBOX?SUBJECT%20imap`]);
+  assert.equal(search.code, 0, search.stderr + daemon.log());
+  const uid = /\* SEARCH (\d+)/.exec(search.stdout)?.[1];
+  assert.ok(uid, search.stdout);
+  const got = await run('curl', ['-s', '--max-time', '10', `${url}/INBOX;UID=${uid}`]);
+  assert.equal(got.code, 0, got.stderr + daemon.log());
+  assert.match(got.stdout, /read me over IMAP/);
+  // The fetch set \Seen: a rename within the owner's Maildir, done by the daemon's group.
+  const cur = readdirSync(join(maildir, 'cur'));
+  assert.ok(cur.some((n) => /:2,[A-Z]*S/.test(n)), cur.join(' '));
+  // The special-use folders were made at the first login, inside the account's Maildir.
+  const list = await run('curl', ['-s', '--max-time', '10', `${url}/`]);
+  assert.match(list.stdout, /\\Sent\) "\." Sent/, list.stdout);
+  assert.ok(statSync(join(maildir, '.Sent', 'cur')).isDirectory());
+  // The Maildir itself still belongs to its owner.
+  assert.equal(statSync(maildir).uid, aliceUid);
 });
 
 test('SIGTERM to the root process stops both processes', { skip }, async () => {
