@@ -4,6 +4,7 @@
 // directories count: a symlink named like a folder is ignored.
 import { constants, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
+import { fixDirMode, modesUnder } from './modes.js';
 import { MailroomError } from '../shared/errors.js';
 import { syncDir } from './folder-index.js';
 import { folderOfDirName, folderPath, parentsOf } from './folder-names.js';
@@ -35,14 +36,19 @@ export async function folderTree(root: string): Promise<Map<string, TreeNode>> {
 /** Creates a folder's directory; MAILBOX_EXISTS when it is there already. */
 export async function makeFolder(root: string, canonical: string): Promise<void> {
   const dir = folderPath(root, canonical);
+  const modes = modesUnder(root);
   try {
-    await fsp.mkdir(dir, { mode: 0o700 });
+    await fsp.mkdir(dir, { mode: modes.dir });
+    fixDirMode(dir, modes);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new MailroomError('MAILBOX_EXISTS', 'data', `mailbox already exists: ${canonical}`);
     throw err;
   }
-  for (const sub of ['tmp', 'new', 'cur']) await fsp.mkdir(join(dir, sub), { mode: 0o700 });
-  await (await fsp.open(join(dir, 'maildirfolder'), constants.O_WRONLY | constants.O_CREAT, 0o600)).close();
+  for (const sub of ['tmp', 'new', 'cur']) {
+    await fsp.mkdir(join(dir, sub), { mode: modes.dir });
+    fixDirMode(join(dir, sub), modes);
+  }
+  await (await fsp.open(join(dir, 'maildirfolder'), constants.O_WRONLY | constants.O_CREAT, modes.file)).close();
   await syncDir(root);
 }
 

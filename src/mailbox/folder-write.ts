@@ -4,6 +4,7 @@
 // lock), COPY (a hard link where possible), EXPUNGE, and claiming \Recent.
 import { constants, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
+import { modesUnder } from './modes.js';
 import { MailroomError } from '../shared/errors.js';
 import type { FlagOperation, StoreResult } from './folders.js';
 import type { FolderCore } from './folder.js';
@@ -96,8 +97,10 @@ export async function appendMessage(core: FolderCore, message: Buffer, flags: re
   const base = uniqueName(lf.length, wire);
   const tmp = join(core.dir, 'tmp', base);
   const date = Math.floor((internalDate ?? Date.now()) / 1000);
-  const fh = await fsp.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  const mode = modesUnder(core.dir).file;
+  const fh = await fsp.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
   try {
+    if (mode !== 0o600) await fh.chmod(mode); // the umask would cut the group's read
     await fh.write(lf, 0, lf.length, 0);
     await fh.sync();
     await fh.utimes(date, date);

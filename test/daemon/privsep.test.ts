@@ -156,7 +156,15 @@ test('IMAP, served by the unprivileged daemon, reads and changes a system user\'
   // The special-use folders were made at the first login, inside the account's Maildir.
   const list = await run('curl', ['-s', '--max-time', '10', `${url}/`]);
   assert.match(list.stdout, /\\Sent\) "\." Sent/, list.stdout);
-  assert.ok(statSync(join(maildir, '.Sent', 'cur')).isDirectory());
+  assert.equal(statSync(join(maildir, '.Sent', 'cur')).mode & 0o7777, 0o2770, 'shared with the daemon\'s group as the Maildir is');
+  // APPEND (curl's upload) into Sent: a message file the daemon's group reads, nobody else.
+  const msgFile = join(sb.dir, 'sent.eml');
+  writeFileSync(msgFile, 'Subject: sent copy\r\n\r\nkept in Sent\r\n');
+  const put = await run('curl', ['-s', '--max-time', '10', '-T', msgFile, `${url}/Sent`]);
+  assert.equal(put.code, 0, put.stderr + daemon.log());
+  const sent = readdirSync(join(maildir, '.Sent', 'cur'));
+  assert.equal(sent.length, 1, sent.join(' '));
+  assert.equal(statSync(join(maildir, '.Sent', 'cur', sent[0]!)).mode & 0o777, 0o640);
   // The Maildir itself still belongs to its owner.
   assert.equal(statSync(maildir).uid, aliceUid);
 });
