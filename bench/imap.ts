@@ -131,6 +131,14 @@ async function measure(start: () => Promise<Server>, idleClients: number, log: (
     const warm: number[] = [];
     for (let i = 0; i < 5; i++) warm.push((await timed(c, 'SELECT INBOX')).ms);
     const count = 10_000;
+    if (process.env.BENCH_IMAP_FETCH === '0') {
+      // Iterating on SELECT and memory only: the FETCH and SEARCH rows are not run.
+      c.close();
+      const idle = await idleMemory(server.port, server, idleClients, IDLE_CAP_MS);
+      log(`  SELECT cold ${coldSelectMs.toFixed(1)} ms, warm ${median(warm).toFixed(1)} ms; idle ${idle.kibPer.toFixed(0)} KiB (PSS ${idle.pssPer.toFixed(0)}) over ${idle.clients}`);
+      const none = { msgs: count, ms: NaN, bytes: 0 };
+      return { coldSelectMs, warmSelectMs: median(warm), envelope: none, structure: none, body: none, searchMs: NaN, idle };
+    }
     // Each FETCH once untimed (page cache, the servers' caches), then timed.
     await timed(c, 'FETCH 1:* (FLAGS RFC822.SIZE ENVELOPE)');
     const env = await timed(c, 'FETCH 1:* (FLAGS RFC822.SIZE ENVELOPE)');
@@ -229,7 +237,9 @@ export async function runImapBench(opts: { messages?: number; idleClients?: numb
       oursErr = (err as Error).message.split('\n')[0]!.slice(0, 200);
       log(`  mailroom not measured: ${oursErr}`);
     }
-    try {
+    // BENCH_IMAP_SERVERS=mailroom: no Dovecot pass (its column reads "not run").
+    if (!(process.env.BENCH_IMAP_SERVERS ?? 'mailroom,dovecot').includes('dovecot')) theirsErr = 'BENCH_IMAP_SERVERS';
+    else try {
       log('imap: Dovecot: indexing pass, then a new server for the timed pass ...');
       await prime(startDovecot);
       theirs = await measure(startDovecot, idleClients, log, word);
