@@ -3,7 +3,8 @@
 // mailroom's daemon and by Dovecot in the same run, measured with the raw
 // client of imap-client.ts: SELECT cold and warm, FETCH of FLAGS+SIZE+
 // ENVELOPE, BODYSTRUCTURE and BODY.PEEK[] over 1:*, UID SEARCH SUBJECT, and
-// the memory of 1,000 IDLE connections. Every process is stopped by its PID.
+// the memory of 1,000 IDLE connections (on a new server process, started after
+// the FETCHes). Every process is stopped by its PID.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -124,7 +125,7 @@ async function idleMemory(port: number, server: Server, n: number, capMs: number
 
 /** Runs every measurement on a server that has just been started on an already-indexed Maildir. */
 async function measure(start: () => Promise<Server>, idleClients: number, log: (s: string) => void, word: string): Promise<Measured> {
-  const server = await start();
+  let server = await start();
   try {
     const c = await session(server.port);
     const coldSelectMs = (await timed(c, 'SELECT INBOX')).ms;
@@ -134,6 +135,8 @@ async function measure(start: () => Promise<Server>, idleClients: number, log: (
     if (process.env.BENCH_IMAP_FETCH === '0') {
       // Iterating on SELECT and memory only: the FETCH and SEARCH rows are not run.
       c.close();
+      await server.stop();
+      server = await start();
       const idle = await idleMemory(server.port, server, idleClients, IDLE_CAP_MS);
       log(`  SELECT cold ${coldSelectMs.toFixed(1)} ms, warm ${median(warm).toFixed(1)} ms; idle ${idle.kibPer.toFixed(0)} KiB (PSS ${idle.pssPer.toFixed(0)}) over ${idle.clients}`);
       const none = { msgs: count, ms: NaN, bytes: 0 };
@@ -153,6 +156,10 @@ async function measure(start: () => Promise<Server>, idleClients: number, log: (
     log(`  SELECT cold ${coldSelectMs.toFixed(1)} ms, FETCH ENVELOPE ${env.ms.toFixed(0)} ms, BODYSTRUCTURE ${bs.ms.toFixed(0)} ms, BODY[] ${body.ms.toFixed(0)} ms; ${idleClients} IDLE clients ...`);
     let idle: Measured['idle'];
     try {
+      // A new server process for the idle clients: what the FETCHes above left on the heap
+      // (and gave back meanwhile) would otherwise swamp a few KiB per connection.
+      await server.stop();
+      server = await start();
       idle = await idleMemory(server.port, server, idleClients, IDLE_CAP_MS);
     } catch (err) {
       idle = { clients: 0, wanted: idleClients, kibPer: NaN, pssPer: NaN, error: (err as Error).message.slice(0, 160) };
