@@ -64,6 +64,12 @@ export const select: ImapHandler<'SELECT' | 'EXAMINE'> = {
     if (!snap.keywords) for (const m of snap.messages) for (const f of m.flags) if (!f.startsWith('\\') && keywords.size < MAX_KEYWORDS) keywords.add(f);
     const firstUnseen = firstUnseenOf(snap);
     const flags = [...SYSTEM, ...keywords].join(' ');
+    // The untagged lines and the tagged one (sent in this same turn of the event loop) as one write, not ten.
+    const sock = s.sock as typeof s.sock | undefined;
+    if (sock && !sock.writableCorked) {
+      sock.cork();
+      process.nextTick(() => sock.uncork());
+    }
     s.send(`* FLAGS (${flags})`);
     s.send(readOnly ? '* OK [PERMANENTFLAGS ()] Read-only mailbox' : `* OK [PERMANENTFLAGS (${flags} \\*)] Flags permitted`);
     s.send(`* ${snap.messages.length} EXISTS`);
