@@ -3,7 +3,8 @@
 // mailroom's daemon and by Dovecot in the same run, measured with the raw
 // client of imap-client.ts: SELECT cold and warm, FETCH of FLAGS+SIZE+
 // ENVELOPE, BODYSTRUCTURE and BODY.PEEK[] over 1:*, UID SEARCH SUBJECT, and
-// the memory of 1,000 IDLE connections. Every process is stopped by its PID.
+// the memory of 1,000 IDLE connections (on a new server process, started after
+// the FETCHes). Every process is stopped by its PID.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -124,13 +125,23 @@ async function idleMemory(port: number, server: Server, n: number, capMs: number
 
 /** Runs every measurement on a server that has just been started on an already-indexed Maildir. */
 async function measure(start: () => Promise<Server>, idleClients: number, log: (s: string) => void, word: string): Promise<Measured> {
-  const server = await start();
+  let server = await start();
   try {
     const c = await session(server.port);
     const coldSelectMs = (await timed(c, 'SELECT INBOX')).ms;
     const warm: number[] = [];
     for (let i = 0; i < 5; i++) warm.push((await timed(c, 'SELECT INBOX')).ms);
     const count = 10_000;
+    if (process.env.BENCH_IMAP_FETCH === '0') {
+      // Iterating on SELECT and memory only: the FETCH and SEARCH rows are not run.
+      c.close();
+      await server.stop();
+      server = await start();
+      const idle = await idleMemory(server.port, server, idleClients, IDLE_CAP_MS);
+      log(`  SELECT cold ${coldSelectMs.toFixed(1)} ms, warm ${median(warm).toFixed(1)} ms; idle ${idle.kibPer.toFixed(0)} KiB (PSS ${idle.pssPer.toFixed(0)}) over ${idle.clients}`);
+      const none = { msgs: count, ms: NaN, bytes: 0 };
+      return { coldSelectMs, warmSelectMs: median(warm), envelope: none, structure: none, body: none, searchMs: NaN, idle };
+    }
     // Each FETCH once untimed (page cache, the servers' caches), then timed.
     await timed(c, 'FETCH 1:* (FLAGS RFC822.SIZE ENVELOPE)');
     const env = await timed(c, 'FETCH 1:* (FLAGS RFC822.SIZE ENVELOPE)');
@@ -145,6 +156,10 @@ async function measure(start: () => Promise<Server>, idleClients: number, log: (
     log(`  SELECT cold ${coldSelectMs.toFixed(1)} ms, FETCH ENVELOPE ${env.ms.toFixed(0)} ms, BODYSTRUCTURE ${bs.ms.toFixed(0)} ms, BODY[] ${body.ms.toFixed(0)} ms; ${idleClients} IDLE clients ...`);
     let idle: Measured['idle'];
     try {
+      // A new server process for the idle clients: what the FETCHes above left on the heap
+      // (and gave back meanwhile) would otherwise swamp a few KiB per connection.
+      await server.stop();
+      server = await start();
       idle = await idleMemory(server.port, server, idleClients, IDLE_CAP_MS);
     } catch (err) {
       idle = { clients: 0, wanted: idleClients, kibPer: NaN, pssPer: NaN, error: (err as Error).message.slice(0, 160) };
@@ -229,7 +244,9 @@ export async function runImapBench(opts: { messages?: number; idleClients?: numb
       oursErr = (err as Error).message.split('\n')[0]!.slice(0, 200);
       log(`  mailroom not measured: ${oursErr}`);
     }
-    try {
+    // BENCH_IMAP_SERVERS=mailroom: no Dovecot pass (its column reads "not run").
+    if (!(process.env.BENCH_IMAP_SERVERS ?? 'mailroom,dovecot').includes('dovecot')) theirsErr = 'BENCH_IMAP_SERVERS';
+    else try {
       log('imap: Dovecot: indexing pass, then a new server for the timed pass ...');
       await prime(startDovecot);
       theirs = await measure(startDovecot, idleClients, log, word);

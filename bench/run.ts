@@ -10,7 +10,8 @@
 //
 // Knobs (environment): BENCH_ONLY=startup,seq,socket,disk,relay,pop3,local,imap
 // BENCH_STARTUP_RUNS BENCH_SEQ  BENCH_SOCKET  BENCH_SOCKET_WARMUP (0: none)  BENCH_CLIENTS  BENCH_DISK  BENCH_RELAY
-// BENCH_POP3  BENCH_LOCAL  BENCH_IMAP (messages)  BENCH_IMAP_IDLE (clients)  BENCH_DAEMON_NODE_ARGS
+// BENCH_POP3  BENCH_LOCAL  BENCH_IMAP (messages)  BENCH_IMAP_IDLE (clients)  BENCH_IMAP_SERVERS (mailroom,dovecot)
+// BENCH_IMAP_FETCH (0: SELECT and memory rows only)  BENCH_DAEMON_NODE_ARGS
 // (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")  BENCH_NO_WRITE=1.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statfsSync, writeFileSync } from 'node:fs';

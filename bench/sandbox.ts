@@ -117,9 +117,9 @@ export interface DaemonHandle {
 export async function startDaemon(box: BenchBox, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<DaemonHandle> {
   const proc: ChildProcess = spawn(process.execPath, [...extraArgs, join(BIN, 'mailroom'), 'daemon', '--foreground', '--config', box.config], {
     stdio: ['ignore', 'ignore', 'pipe'],
-    // node is started directly (to pass node options), so the threadpool size
+    // node is started directly (to pass node options), so the environment
     // that bin/mailroom's shebang sets is given here.
-    env: { UV_THREADPOOL_SIZE: '16', ...process.env, ...env },
+    env: { UV_THREADPOOL_SIZE: '16', MALLOC_MMAP_THRESHOLD_: '4194304', ...process.env, ...env },
   });
   let tail = '';
   let started = false;

@@ -1,12 +1,11 @@
 // The Maildir++ folder store of one user (contracts in folders.ts): LIST,
 // CREATE, DELETE, RENAME, subscriptions and STATUS over `<mailboxes>/<user>/`,
-// and the one shared FolderCore per folder directory of this process,
-// reference-counted by the handles that open() gives out.
+// and handles on the process's shared folder cores (folder-cache.ts).
 import { promises as fsp } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { MailroomError } from '../shared/errors.js';
 import type { FolderInfo, UserStore } from './folders.js';
-import { FolderCore } from './folder.js';
+import { acquireCore as acquire, forgetCores as forget, releaseCore } from './folder-cache.js';
 import { FolderHandle } from './folder-handle.js';
 import { syncDir } from './folder-index.js';
 import { canonicalName, folderPath, nameError, SPECIAL_USE, specialUseOf } from './folder-names.js';
@@ -19,44 +18,11 @@ export interface FolderStoreOptions {
   specialUse?: boolean;
 }
 
-/** Every folder open in this process, by directory: sessions of one folder share one core. */
-const cores = new Map<string, { core: FolderCore; ready: Promise<unknown> }>();
-
-async function acquire(name: string, dir: string): Promise<FolderCore> {
-  let entry = cores.get(dir);
-  if (!entry || entry.core.gone) {
-    const core = new FolderCore(name, dir);
-    entry = { core, ready: core.sync() };
-    cores.set(dir, entry);
-  }
-  const { core, ready } = entry;
-  core.refs++;
-  try {
-    await ready;
-  } catch (err) {
-    releaseCore(core);
-    if (cores.get(dir) === entry) cores.delete(dir);
-    throw err;
-  }
-  return core;
-}
-
-function releaseCore(core: FolderCore): void {
-  if (--core.refs > 0) return;
-  core.watcher.stop();
-  if (cores.get(core.dir)?.core === core) cores.delete(core.dir);
-}
-
-/** Forgets the cores of directories that were renamed or removed (their holders find out on their next sync). */
-function forget(dirs: Iterable<string>): void {
-  for (const dir of dirs) cores.delete(dir);
-}
-
 const notFound = (name: string) => new MailroomError('MAILBOX_NOT_FOUND', 'noinput', `no such mailbox: ${name}`);
 const exists = (name: string) => new MailroomError('MAILBOX_EXISTS', 'data', `mailbox already exists: ${name}`);
 
 class MaildirUserStore implements UserStore {
-  private readonly root: string;
+  private root: string;
   private ready: Promise<void> | undefined;
   /** Orders changes to the subscriptions file within this store. */
   private subsTail: Promise<unknown> = Promise.resolve();
@@ -77,6 +43,8 @@ class MaildirUserStore implements UserStore {
 
   private async setup(): Promise<void> {
     for (const sub of ['', 'tmp', 'new', 'cur']) await fsp.mkdir(join(this.root, sub), { mode: 0o700 }).catch((err) => (err.code === 'EEXIST' ? undefined : Promise.reject(err)));
+    // Users whose Maildirs are one directory (symlinks) share its folder cores, as they share its index files.
+    this.root = await fsp.realpath(this.root);
     // First login (no subscriptions file yet): the special-use folders, subscribed.
     if (!this.opts.specialUse || (await readSubscriptions(this.root)) !== undefined) return;
     for (const name of SPECIAL_USE.keys()) await this.createIndexed(name).catch((err) => (err.code === 'MAILBOX_EXISTS' ? undefined : Promise.reject(err)));

@@ -4,11 +4,11 @@
 // UIDs in delivery order, persisted before they are shown; renames by mutt or
 // POP3 are flag changes with a new MODSEQ). Changes by IMAP itself are in
 // folder-write.ts; the per-session view is folder-handle.ts.
-import { readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, statSync, writeFileSync, type BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 import { MailroomError } from '../shared/errors.js';
 import type { FolderSnapshot } from './folders.js';
-import { FolderIndex, IndexCorrupt, Msg } from './folder-index.js';
+import { FolderIndex, INDEX_FILE, IndexCorrupt, Msg } from './folder-index.js';
 import { FolderLock } from './folder-lock.js';
 import { diffListing, factsOfMany, isEmptyDiff, listFolder, type ScanDiff } from './folder-scan.js';
 import { FolderWatch } from './folder-watch.js';
@@ -18,6 +18,14 @@ import { readHead, toCrlf } from './message-file.js';
 
 /** Directory mtimes closer than this to the scan may hide a later change of the same tick (Dovecot waits one second too). */
 const DIRTY_MS = 1000;
+
+/**
+ * The stat of new/, cur/ and the index after a clean scan, kept on disk so
+ * the next process can trust its index without listing the directories
+ * (Dovecot trusts its index the same way). A hint only: when it is missing,
+ * stale or garbled the folder is listed.
+ */
+export const STAMP_FILE = `${INDEX_FILE}.stamp`;
 
 let lastValidity = 0;
 /** A UIDVALIDITY never given before by this process and above `old`. */
@@ -38,6 +46,8 @@ export class FolderCore {
   gone = false;
   /** new/, cur/ and index as stat'ed after the last clean scan; '' forces a readdir. */
   private stamp = '';
+  /** What STAMP_FILE holds (as last read or written by this process). */
+  private savedStamp: string | undefined;
 
   constructor(
     readonly name: string,
@@ -76,9 +86,11 @@ export class FolderCore {
 
   /** stat of new/, cur/ and the index: what must be unchanged for a sync to skip its readdirs. */
   private stampNow(): { stamp: string; newest: number } {
-    const stats = ['new', 'cur', 'mailroom-uidlist'].map((f) => statSync(join(this.dir, f), { throwIfNoEntry: false }));
-    const part = (st: Stats | undefined) => (st ? `${st.ino}:${st.mtimeMs}:${st.ctimeMs}:${st.size}` : '-');
-    return { stamp: stats.map(part).join('|'), newest: Math.max(...stats.map((st) => (st ? Math.max(st.mtimeMs, st.ctimeMs) : 0))) };
+    // Nanosecond times: the stamp is compared across processes, exactly as the file system keeps them.
+    const stats = ['new', 'cur', INDEX_FILE].map((f) => statSync(join(this.dir, f), { throwIfNoEntry: false, bigint: true }));
+    const part = (st: BigIntStats | undefined) => (st ? `${st.ino}:${st.mtimeNs}:${st.ctimeNs}:${st.size}` : '-');
+    const newest = stats.reduce((max, st) => (st ? [st.mtimeNs, st.ctimeNs, max].reduce((a, b) => (a > b ? a : b)) : max), 0n);
+    return { stamp: stats.map(part).join('|'), newest: Number(newest / 1_000_000n) };
   }
 
   /** stat of new/ and cur/ alone. */
@@ -97,6 +109,8 @@ export class FolderCore {
     // listing made while the directories stood still found (additions and
     // renames only) is recorded under the lock if nobody wrote the index meanwhile.
     let reuse: { diff: ScanDiff; dirs: string; version: number } | undefined;
+    // A process's first sync: what an earlier process found clean needs no listing when nothing moved since.
+    const trusted = !this.index.loaded && stamp === this.readStamp();
     const needLock = await this.lock.local(async () => {
       let clean = false;
       try {
@@ -105,6 +119,7 @@ export class FolderCore {
         if (!(err instanceof IndexCorrupt)) throw err;
       }
       if (!clean) return (await listFolder(this.dir)) ? true : this.vanish() && false;
+      if (trusted) return false;
       const dirs = this.dirStamp();
       const listing = await listFolder(this.dir);
       if (!listing) return this.vanish() && false;
@@ -116,7 +131,29 @@ export class FolderCore {
     if (needLock) await this.lock.run(() => this.scanLocked(reuse));
     // Trusted next time only when the directories did not change in the same clock tick as this scan.
     this.stamp = started - newest > DIRTY_MS ? stamp : '';
+    // Only a sync that wrote nothing: a write changed the index's stat, so its stamp could never match.
+    if (this.stamp && !needLock && this.stamp !== this.savedStamp && !this.gone) this.writeStamp(this.stamp);
     return this.publish();
+  }
+
+  private readStamp(): string | undefined {
+    try {
+      return (this.savedStamp = readFileSync(join(this.dir, STAMP_FILE), 'latin1').trim());
+    } catch {
+      return undefined; // missing or unreadable: list the folder
+    }
+  }
+
+  /** Written whole (tmp + rename), not fsynced: losing it costs one listing. */
+  private writeStamp(stamp: string): void {
+    const file = join(this.dir, STAMP_FILE);
+    try {
+      writeFileSync(`${file}.tmp`, `${stamp}\n`, { mode: 0o600 });
+      renameSync(`${file}.tmp`, file);
+      this.savedStamp = stamp;
+    } catch {
+      /* a read-only or vanished folder: the next process lists it */
+    }
   }
 
   private vanish(): FolderSnapshot {

@@ -3,7 +3,7 @@
 // RECENT, UNSEEN, UIDVALIDITY, UIDNEXT and HIGHESTMODSEQ (RFC 7162). With
 // (QRESYNC (...)) it also reports what vanished and what changed since the
 // client's modseq (§3.2.5). A failed SELECT leaves no mailbox selected.
-import type { Folder } from '../../mailbox/folders.js';
+import type { Folder, FolderSnapshot } from '../../mailbox/folders.js';
 import { refuseName, storeFailure } from '../mailbox-names.js';
 import { Selected } from '../selected.js';
 import { qresyncReport } from '../qresync.js';
@@ -12,6 +12,21 @@ import { AUTHED, type ImapHandler } from './handler.js';
 const SYSTEM = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];
 /** Keywords named in FLAGS at most (a folder could hold thousands). */
 const MAX_KEYWORDS = 200;
+
+/** Sequence number of the first message without \\Seen (0: none), per snapshot: snapshots never change and are shared by every session. */
+const unseenCache = new WeakMap<FolderSnapshot, number>();
+
+function firstUnseenOf(snap: FolderSnapshot): number {
+  let n = unseenCache.get(snap);
+  if (n === undefined) {
+    const msgs = snap.messages;
+    let i = 0;
+    while (i < msgs.length && msgs[i]!.flags.includes('\\Seen')) i++;
+    n = i < msgs.length ? i + 1 : 0;
+    unseenCache.set(snap, n);
+  }
+  return n;
+}
 
 export const select: ImapHandler<'SELECT' | 'EXAMINE'> = {
   states: AUTHED,
@@ -46,12 +61,15 @@ export const select: ImapHandler<'SELECT' | 'EXAMINE'> = {
     s.state = 'SELECTED';
     const snap = sel.snapshot;
     const keywords = new Set<string>(snap.keywords ?? []);
-    let firstUnseen = 0;
-    snap.messages.forEach((m, i) => {
-      if (!snap.keywords) for (const f of m.flags) if (!f.startsWith('\\') && keywords.size < MAX_KEYWORDS) keywords.add(f);
-      if (firstUnseen === 0 && !m.flags.includes('\\Seen')) firstUnseen = i + 1;
-    });
+    if (!snap.keywords) for (const m of snap.messages) for (const f of m.flags) if (!f.startsWith('\\') && keywords.size < MAX_KEYWORDS) keywords.add(f);
+    const firstUnseen = firstUnseenOf(snap);
     const flags = [...SYSTEM, ...keywords].join(' ');
+    // The untagged lines and the tagged one (sent in this same turn of the event loop) as one write, not ten.
+    const sock = s.sock as typeof s.sock | undefined;
+    if (sock && !sock.writableCorked) {
+      sock.cork();
+      process.nextTick(() => sock.uncork());
+    }
     s.send(`* FLAGS (${flags})`);
     s.send(readOnly ? '* OK [PERMANENTFLAGS ()] Read-only mailbox' : `* OK [PERMANENTFLAGS (${flags} \\*)] Flags permitted`);
     s.send(`* ${snap.messages.length} EXISTS`);
