@@ -4,7 +4,7 @@
 // UIDs in delivery order, persisted before they are shown; renames by mutt or
 // POP3 are flag changes with a new MODSEQ). Changes by IMAP itself are in
 // folder-write.ts; the per-session view is folder-handle.ts.
-import { readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { readdirSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { MailroomError } from '../shared/errors.js';
 import type { FolderSnapshot } from './folders.js';
@@ -15,7 +15,7 @@ import { FolderWatch } from './folder-watch.js';
 import { infoOf, Keywords } from './keywords.js';
 import { compareBases, isGone } from './maildir.js';
 import { MessageCache } from './message-cache.js';
-import { readHead, toCrlf } from './message-file.js';
+import { readCrlf, readHead, toCrlf } from './message-file.js';
 
 /** Directory mtimes closer than this to the scan may hide a later change of the same tick (Dovecot waits one second too). */
 const DIRTY_MS = 1000;
@@ -257,7 +257,7 @@ export class FolderCore {
   }
 
   read(uid: number): Buffer | undefined {
-    return this.readFile(uid, (p) => toCrlf(readFileSync(p)));
+    return this.readFile(uid, readCrlf);
   }
 
   readHeader(uid: number): Buffer | undefined {
