@@ -4,28 +4,37 @@
 import type { Folder } from '../../mailbox/folders.js';
 import { headerValues } from '../mime/index.js';
 
-/** Fields kept in the cache, with their cache names (the suffix versions the encoding: a JSON array of folded values). */
-const CACHED_FIELDS: ReadonlyMap<string, string> = new Map(['subject', 'from', 'to', 'cc'].map((f) => [f, `hdr1:${f}`]));
+/**
+ * Fields kept in the cache, with their cache names (the number versions the
+ * encoding): the folded values each preceded by NUL, '' when the field is
+ * absent. IMAP strings cannot hold NUL, so a substring test on the joined
+ * form never matches across two values, and nothing is parsed per message.
+ */
+const CACHED_FIELDS: ReadonlyMap<string, string> = new Map(['subject', 'from', 'to', 'cc'].map((f) => [f, `hdr2:${f}`]));
+
+/** The values of a field in the joined form above. */
+export type JoinedValues = string;
 
 /** Lower-cased for case-insensitive comparison (RFC 3501 §6.4.4; full case folding is not needed for substrings here). */
 export function fold(s: string): string {
   return s.toLowerCase();
 }
 
-/** The folded values of `field` from the cache; undefined when not cached (or not a cached field). */
-export function cachedFieldValues(folder: Folder | undefined, uid: number, field: string): string[] | undefined {
+/** The folded values of `field` from the cache, joined; undefined when not cached (or not a cached field). */
+export function cachedFieldValues(folder: Folder | undefined, uid: number, field: string): JoinedValues | undefined {
   const name = CACHED_FIELDS.get(field.toLowerCase());
   if (!name || !folder?.cached) return undefined;
-  const hit = folder.cached(uid, name);
-  return hit === undefined ? undefined : (JSON.parse(hit) as string[]);
+  return folder.cached(uid, name);
 }
 
-/** The folded values of `field` decoded from a header block; cached when it is a cached field. */
-export function fieldValues(folder: Folder | undefined, uid: number, header: Buffer, field: string): string[] {
-  const values = headerValues(header, field).map(fold);
+/** The folded values of `field` decoded from a header block, joined; cached when it is a cached field. */
+export function fieldValues(folder: Folder | undefined, uid: number, header: Buffer, field: string): JoinedValues {
+  const joined = headerValues(header, field)
+    .map((v) => `\0${fold(v)}`)
+    .join('');
   const name = CACHED_FIELDS.get(field.toLowerCase());
-  if (name && folder?.remember) folder.remember(uid, name, JSON.stringify(values));
-  return values;
+  if (name && folder?.remember) folder.remember(uid, name, joined);
+  return joined;
 }
 
 /** Caches every cached field of a header block not cached yet (FETCH does it when it parses a header anyway). */

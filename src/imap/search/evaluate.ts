@@ -80,11 +80,12 @@ export function evaluate(key: SearchKey, m: SearchSubject, env: SearchEnv): Tri 
     }
     case 'header': {
       const values = cachedFieldValues(m.folder, r.uid, key.field) ?? (m.header ? fieldValues(m.folder, r.uid, m.header, key.field) : undefined);
-      if (!values) return undefined;
+      if (values === undefined) return undefined;
       // An empty string matches every message that has the field (RFC 3501 HEADER).
       if (key.value === '') return values.length > 0;
+      // A NUL in the search string could match across two values: nothing matches it.
       const want = fold(key.value);
-      return values.some((v) => v.includes(want));
+      return !want.includes('\0') && values.includes(want);
     }
     case 'body':
     case 'text': {
