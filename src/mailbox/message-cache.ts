@@ -3,7 +3,8 @@
 // values) and that are opaque here. Kept in memory in the folder shared by all
 // sessions and persisted to `mailroom-cache`, an append-only file written in
 // the background; being a cache, a damaged file is rebuilt (format in FORMAT.md).
-import { appendFile, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export const CACHE_FILE = 'mailroom-cache';
@@ -57,7 +58,27 @@ export class MessageCache {
     if (this.pending.length === 0) return Promise.resolve();
     const text = this.pending.join('');
     this.pending = [];
-    return new Promise((resolve) => appendFile(this.file, text, () => resolve()));
+    return this.append(text);
+  }
+
+  /**
+   * Appends only to a file that still starts with this cache's header: the
+   * folder may have been deleted and made anew (another UIDVALIDITY) since.
+   */
+  private async append(text: string): Promise<void> {
+    const head = `${MAGIC} V${this.validity}\n`;
+    try {
+      const fh = await open(this.file, 'a+');
+      try {
+        const buf = Buffer.alloc(head.length);
+        const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+        if (bytesRead === buf.length && buf.toString('latin1') === head) await fh.write(text);
+      } finally {
+        await fh.close();
+      }
+    } catch {
+      /* the folder is gone or unwritable: the values stay in memory only */
+    }
   }
 
   /** Loads the file the first time; starts afresh when UIDVALIDITY changed. */

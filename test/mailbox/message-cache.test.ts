@@ -68,6 +68,18 @@ describe('message cache', () => {
     assert.equal(b.get(7, 1, 'env'), undefined);
   });
 
+  it('does not append to a file that another folder of the same path started (deleted and made anew)', async () => {
+    const d = mkdtempSync(join(dir, 'n-'));
+    const old = new MessageCache(d, all);
+    old.set(4, 1, 'env', 'stale');
+    const fresh = new MessageCache(d, all);
+    fresh.set(5, 2, 'env', 'new');
+    await fresh.flush();
+    await old.flush();
+    const text = readFileSync(join(d, CACHE_FILE), 'utf8');
+    assert.equal(text, 'mailroom-cache 1 V5\n2 env "new"\n');
+  });
+
   it('drops entries of expunged UIDs when it loads', async () => {
     const d = mkdtempSync(join(dir, 'x-'));
     const a = new MessageCache(d, all);
