@@ -155,7 +155,8 @@ async function measure(start: () => Promise<Server>, idleClients: number, log: (
     c.close();
     log(`  SELECT cold ${coldSelectMs.toFixed(1)} ms, FETCH ENVELOPE ${env.ms.toFixed(0)} ms, BODYSTRUCTURE ${bs.ms.toFixed(0)} ms, BODY[] ${body.ms.toFixed(0)} ms; ${idleClients} IDLE clients ...`);
     let idle: Measured['idle'];
-    try {
+    if (idleClients === 0) idle = { clients: 0, wanted: 0, kibPer: NaN, pssPer: NaN, error: 'skipped (BENCH_IMAP_IDLE=0)' };
+    else try {
       // A new server process for the idle clients: what the FETCHes above left on the heap
       // (and gave back meanwhile) would otherwise swamp a few KiB per connection.
       await server.stop();
@@ -223,8 +224,9 @@ export async function runImapBench(opts: { messages?: number; idleClients?: numb
     const port = await freePort();
     writeFileSync(box.config, `\nusers: ${box.dir}/users\nlocal:\n  mailboxes: ${mail}\nimap:\n  listen: 127.0.0.1:${port}\n  tls: none\n`, { flag: 'a' });
     const word = SUBJECT_WORDS[3]!;
+    let daemonArgs: string[] = [];
     const startMailroom = async (): Promise<Server> => {
-      const d = await startDaemon(box);
+      const d = await startDaemon(box, daemonArgs);
       return { port, rss: () => treeKiB(d.pid, rssKiB), pss: () => treeKiB(d.pid, pssKiB), stop: () => d.stop() };
     };
     const dport = await freePort();
@@ -239,13 +241,16 @@ export async function runImapBench(opts: { messages?: number; idleClients?: numb
     try {
       log('imap: mailroom: indexing pass, then a new daemon for the timed pass ...');
       await prime(startMailroom);
+      // BENCH_DAEMON_NODE_ARGS (e.g. --cpu-prof) apply to the timed daemon only.
+      daemonArgs = (process.env.BENCH_DAEMON_NODE_ARGS ?? '').split(' ').filter(Boolean);
       ours = await measure(startMailroom, idleClients, log, word);
     } catch (err) {
       oursErr = (err as Error).message.split('\n')[0]!.slice(0, 200);
       log(`  mailroom not measured: ${oursErr}`);
     }
-    // BENCH_IMAP_SERVERS=mailroom: no Dovecot pass (its column reads "not run").
-    if (!(process.env.BENCH_IMAP_SERVERS ?? 'mailroom,dovecot').includes('dovecot')) theirsErr = 'BENCH_IMAP_SERVERS';
+    // BENCH_IMAP_SERVERS=mailroom skips Dovecot (faster iterations; its column says so).
+    const servers = (process.env.BENCH_IMAP_SERVERS ?? 'mailroom,dovecot').split(',');
+    if (!servers.includes('dovecot')) theirsErr = 'skipped (BENCH_IMAP_SERVERS)';
     else try {
       log('imap: Dovecot: indexing pass, then a new server for the timed pass ...');
       await prime(startDovecot);

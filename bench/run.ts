@@ -8,7 +8,8 @@
 // Dovecot (pop3.ts), local delivery into Maildir (local.ts) and IMAP against
 // Dovecot over the same Maildir (imap.ts, a table of its own).
 //
-// Knobs (environment): BENCH_ONLY=startup,seq,socket,disk,relay,pop3,local,imap
+// Knobs (environment): BENCH_ONLY=startup,seq,socket,disk,relay,pop3,local,imap;
+// BENCH_IMAP_IDLE=0 and BENCH_IMAP_SERVERS=mailroom for quicker IMAP iterations
 // BENCH_STARTUP_RUNS BENCH_SEQ  BENCH_SOCKET  BENCH_SOCKET_WARMUP (0: none)  BENCH_CLIENTS  BENCH_DISK  BENCH_RELAY
 // BENCH_POP3  BENCH_LOCAL  BENCH_IMAP (messages)  BENCH_IMAP_IDLE (clients)  BENCH_IMAP_SERVERS (mailroom,dovecot)
 // BENCH_IMAP_FETCH (0: SELECT and memory rows only)  BENCH_DAEMON_NODE_ARGS
@@ -193,7 +194,7 @@ async function main(): Promise<void> {
   if (only.has('imap')) {
     await settle();
     process.stdout.write('IMAP: a 10,000-message Maildir, mailroom and Dovecot ...\n');
-    imapRows = await runImapBench({ messages: num('BENCH_IMAP', 10000), idleClients: num('BENCH_IMAP_IDLE', 1000), log: (l) => process.stdout.write(`  ${l}\n`) });
+    imapRows = await runImapBench({ messages: num('BENCH_IMAP', 10000), idleClients: process.env.BENCH_IMAP_IDLE === '0' ? 0 : num('BENCH_IMAP_IDLE', 1000), log: (l) => process.stdout.write(`  ${l}\n`) });
   }
 
   if (startup) {

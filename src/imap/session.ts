@@ -114,6 +114,21 @@ export class ImapSession implements SessionApi {
     this.sock.write(data);
   }
 
+  /** Resolves when the socket has written out what it buffered (or is gone). */
+  drain(): Promise<void> {
+    const sock = this.sock;
+    if (this.closed || sock.destroyed || !sock.writableNeedDrain) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        sock.off('drain', done);
+        sock.off('close', done);
+        resolve();
+      };
+      sock.on('drain', done);
+      sock.on('close', done);
+    });
+  }
+
   /** A line that is not a command (AUTHENTICATE response, IDLE's DONE). */
   readLine(): Promise<LineRead | undefined> {
     return this.reader.nextLine();

@@ -92,6 +92,14 @@ export class FolderHandle implements Folder {
     return this.core.readHeader(uid);
   }
 
+  cached(uid: number, name: string): string | undefined {
+    return this.core.cache.get(this.core.index.header.uidValidity, uid, name);
+  }
+
+  remember(uid: number, name: string, value: string): void {
+    this.core.cache.set(this.core.index.header.uidValidity, uid, name, value);
+  }
+
   store(uids: readonly number[], op: FlagOperation, flags: readonly string[], unchangedSince?: number): Promise<StoreResult> {
     this.check();
     return storeFlags(this.core, uids, op, flags, unchangedSince);

@@ -14,7 +14,8 @@ import { diffListing, factsOfMany, isEmptyDiff, listFolder, type ScanDiff } from
 import { FolderWatch } from './folder-watch.js';
 import { infoOf, Keywords } from './keywords.js';
 import { compareBases, isGone } from './maildir.js';
-import { readHead, toCrlf } from './message-file.js';
+import { MessageCache } from './message-cache.js';
+import { readCrlf, readHead, toCrlf } from './message-file.js';
 
 /** Directory mtimes closer than this to the scan may hide a later change of the same tick (Dovecot waits one second too). */
 const DIRTY_MS = 1000;
@@ -39,6 +40,8 @@ export class FolderCore {
   readonly keywords: Keywords;
   readonly lock: FolderLock;
   readonly watcher: FolderWatch;
+  /** Per-message strings computed by IMAP (message-cache.ts), shared by every session. */
+  readonly cache: MessageCache;
   snapshot: FolderSnapshot;
   /** Sessions holding it (folder-store.ts frees it at zero). */
   refs = 0;
@@ -57,6 +60,7 @@ export class FolderCore {
     this.index = new FolderIndex(dir, (loc) => this.keywords.flagsOf(infoOf(loc)));
     this.lock = new FolderLock(this.index.file);
     this.watcher = new FolderWatch(dir);
+    this.cache = new MessageCache(dir, (uid) => this.find(uid) !== undefined);
     this.snapshot = this.makeSnapshot();
   }
 
@@ -290,7 +294,7 @@ export class FolderCore {
   }
 
   read(uid: number): Buffer | undefined {
-    return this.readFile(uid, (p) => toCrlf(readFileSync(p)));
+    return this.readFile(uid, readCrlf);
   }
 
   readHeader(uid: number): Buffer | undefined {

@@ -85,6 +85,13 @@ export interface Folder {
   read(uid: number): Buffer | undefined;
   /** The header block only (up to and including the empty line), CRLF; cheaper than read(). */
   readHeader(uid: number): Buffer | undefined;
+  /**
+   * A string cached for a message under `name` (message-cache.ts), computed
+   * earlier by `remember`; opaque to the store. Optional: callers compute anew without it.
+   */
+  cached?(uid: number, name: string): string | undefined;
+  /** Caches `value` for the message (in memory, then in the folder's cache file); may decline when full. */
+  remember?(uid: number, name: string, value: string): void;
   store(uids: readonly number[], op: FlagOperation, flags: readonly string[], unchangedSince?: number): Promise<StoreResult>;
   /** Stores a message (LF line endings on disk), returns its UID (RFC 4315 APPENDUID). */
   append(message: Buffer, flags: readonly string[], internalDate?: number): Promise<number>;

@@ -1,10 +1,13 @@
 // FETCH and UID FETCH (RFC 3501 §6.4.5, §6.4.8) with CONDSTORE CHANGEDSINCE and
 // QRESYNC VANISHED (RFC 7162). Messages are answered one at a time as their
-// file is read (at most once each), in batches between which the event loop
-// turns and the socket may drain. Planning and rendering live in fetch/.
+// file is read (at most once each; not at all when the folder's cache holds
+// ENVELOPE/BODYSTRUCTURE), written one chunk per batch, between which the event
+// loop turns and the socket may drain. Planning and rendering live in fetch/.
 import type { MessageRecord } from '../../mailbox/folders.js';
 import { planFetch } from '../fetch/plan.js';
-import { renderMessage, writePieces } from '../fetch/render.js';
+import { allCached, cachedOnly } from '../fetch/cached.js';
+import { FetchOutput } from '../fetch/output.js';
+import { renderMessage } from '../fetch/render.js';
 import { load, type Loaded } from '../fetch/source.js';
 import { latestRecord, missingUids, seqSetInRange } from '../search/sets.js';
 import type { Executor } from '../types.js';
@@ -35,14 +38,17 @@ export const runFetch: Executor<'FETCH'> = async (ctx, cmd) => {
   }
 
   const setSeen = plan.setsSeen && !view.readOnly;
+  // Items the cache can answer, when nothing else needs the file.
+  const cacheable = plan.read === 'none' ? undefined : cachedOnly(plan.items);
+  const out = new FetchOutput(ctx);
   let vanished = 0;
-  let pending = 0;
   for (let b = 0; b < indexes.length; b += BATCH) {
     if (b > 0) {
+      out.flush();
       await new Promise((r) => setImmediate(r));
-      if (pending >= DRAIN_AFTER && ctx.drain) {
+      if (out.written >= DRAIN_AFTER && ctx.drain) {
         await ctx.drain();
-        pending = 0;
+        out.written = 0;
       }
     }
     const batch = indexes.slice(b, b + BATCH);
@@ -75,15 +81,16 @@ export const runFetch: Executor<'FETCH'> = async (ctx, cmd) => {
       const record = records.get(i)!;
       if (cmd.changedSince !== undefined && record.modseq <= cmd.changedSince) continue;
       const src: Loaded = {};
-      if (plan.read !== 'none' && !load(view.folder, record.uid, plan.read, src)) {
+      const read = cacheable && allCached(view.folder, record.uid, cacheable) ? 'none' : plan.read;
+      if (read !== 'none' && !load(view.folder, record.uid, read, src)) {
         // Expunged by someone else meanwhile: no response for it (RFC 2180 §4.1.3 allows either).
         vanished++;
         continue;
       }
-      const pieces = renderMessage(plan, i + 1, record, view.recent.has(record.uid), src, plan.flags || seenNow.has(record.uid));
-      pending += writePieces(ctx, pieces);
+      out.add(renderMessage(plan, view.folder, i + 1, record, view.recent.has(record.uid), src, plan.flags || seenNow.has(record.uid)));
     }
   }
+  out.flush();
   const name = cmd.uid ? 'UID FETCH' : 'FETCH';
   // RFC 5530 EXPUNGEISSUED: some messages had been removed by another session.
   if (vanished > 0) return { status: 'OK', code: 'EXPUNGEISSUED', text: `${name} completed, some messages no longer exist` };

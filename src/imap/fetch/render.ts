@@ -1,10 +1,11 @@
 // One message's FETCH response (RFC 3501 §7.4.2) as pieces: response text and
 // literal contents kept apart, so the octets of BODY[] go to the socket as the
 // Buffers they were read into, never copied into one big string.
-import type { MessageRecord } from '../../mailbox/folders.js';
+import type { Folder, MessageRecord } from '../../mailbox/folders.js';
 import { list } from '../encode.js';
-import { bodyStructureOf, envelopeOf, sectionOf } from '../mime/index.js';
-import type { CommandContext, FetchAtt, Section } from '../types.js';
+import { sectionOf } from '../mime/index.js';
+import type { FetchAtt, Section } from '../types.js';
+import { cachedItem } from './cached.js';
 import { formatInternalDate } from './date.js';
 import { sectionName, type FetchPlan } from './plan.js';
 import type { Loaded } from './source.js';
@@ -26,7 +27,7 @@ function literal(out: Piece[], name: string, data: Buffer): void {
   else out.push(`${name} {${data.length}}`, data);
 }
 
-function renderItem(a: FetchAtt, record: MessageRecord, src: Loaded, out: Piece[]): void {
+function renderItem(a: FetchAtt, folder: Folder, record: MessageRecord, src: Loaded, out: Piece[]): void {
   switch (a.kind) {
     case 'INTERNALDATE':
       out.push(`INTERNALDATE "${formatInternalDate(record.internalDate)}"`);
@@ -35,13 +36,13 @@ function renderItem(a: FetchAtt, record: MessageRecord, src: Loaded, out: Piece[
       out.push(`RFC822.SIZE ${record.size}`);
       return;
     case 'ENVELOPE':
-      out.push(`ENVELOPE ${envelopeOf(src.header!)}`);
+      out.push(`ENVELOPE ${cachedItem(folder, record.uid, 'ENVELOPE', src)}`);
       return;
     case 'BODYSTRUCTURE':
-      out.push(`BODYSTRUCTURE ${bodyStructureOf(src.message!, true)}`);
+      out.push(`BODYSTRUCTURE ${cachedItem(folder, record.uid, 'BODYSTRUCTURE', src)}`);
       return;
     case 'BODY':
-      out.push(`BODY ${bodyStructureOf(src.message!, false)}`);
+      out.push(`BODY ${cachedItem(folder, record.uid, 'BODY', src)}`);
       return;
     case 'RFC822':
       literal(out, 'RFC822', src.message!);
@@ -74,11 +75,11 @@ function renderItem(a: FetchAtt, record: MessageRecord, src: Loaded, out: Piece[
  * The pieces of `* <seq> FETCH (...)` for one message. `showFlags` is true when
  * FLAGS were asked or \Seen was just set (RFC 3501 §6.4.5 then reports them).
  */
-export function renderMessage(plan: FetchPlan, seq: number, record: MessageRecord, recent: boolean, src: Loaded, showFlags: boolean): Piece[] {
+export function renderMessage(plan: FetchPlan, folder: Folder, seq: number, record: MessageRecord, recent: boolean, src: Loaded, showFlags: boolean): Piece[] {
   const out: Piece[] = [];
   if (plan.uid) out.push(`UID ${record.uid}`);
   if (showFlags) out.push(`FLAGS ${flagList(record, recent)}`);
-  for (const a of plan.items) renderItem(a, record, src, out);
+  for (const a of plan.items) renderItem(a, folder, record, src, out);
   if (plan.modseq) out.push(`MODSEQ (${record.modseq})`);
   // Join the text between literals: `* 3 FETCH (UID 9 BODY[] {n}` + octets + `)`.
   const pieces: Piece[] = [];
@@ -95,17 +96,4 @@ export function renderMessage(plan: FetchPlan, seq: number, record: MessageRecor
   }
   pieces.push(text + ')');
   return pieces;
-}
-
-/** Writes pieces: each text ends a response line part (CRLF after a `{n}`), each Buffer is a literal's content. */
-export function writePieces(ctx: CommandContext, pieces: readonly Piece[]): number {
-  let octets = 0;
-  for (const p of pieces) {
-    if (typeof p === 'string') ctx.send(p);
-    else {
-      ctx.sendBytes(p);
-      octets += p.length;
-    }
-  }
-  return octets;
 }

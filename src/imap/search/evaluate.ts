@@ -2,9 +2,10 @@
 // three-valued logic: a key whose data is not loaded yet is "unknown", so the
 // cheap keys (flags, UIDs, sizes, INTERNALDATE from the index) decide first and
 // a file is read only when the answer still depends on it.
-import type { MessageRecord } from '../../mailbox/folders.js';
-import { headerValues, searchTextOf } from '../mime/index.js';
+import type { Folder, MessageRecord } from '../../mailbox/folders.js';
+import { searchTextOf } from '../mime/index.js';
 import type { SearchKey } from '../types.js';
+import { cachedFieldValues, fieldValues, fold } from './cached.js';
 import { compareDay, localDay, sentDay } from './dates.js';
 
 /** true / false, or undefined while the data that decides it is not loaded. */
@@ -15,6 +16,8 @@ export interface SearchSubject {
   readonly seq: number;
   readonly record: MessageRecord;
   readonly recent: boolean;
+  /** The folder whose message cache answers common header keys (search/cached.ts). */
+  readonly folder?: Folder | undefined;
   header?: Buffer | undefined;
   message?: Buffer | undefined;
   /** Per-message caches of decoded text. */
@@ -26,10 +29,7 @@ export interface SearchEnv {
   readonly seqMatch: Map<SearchKey, (n: number) => boolean>;
 }
 
-/** Lower-cased for case-insensitive comparison (RFC 3501 §6.4.4; full case folding is not needed for substrings here). */
-export function fold(s: string): string {
-  return s.toLowerCase();
-}
+export { fold };
 
 function hasFlag(flags: readonly string[], flag: string): boolean {
   const f = fold(flag);
@@ -79,12 +79,13 @@ export function evaluate(key: SearchKey, m: SearchSubject, env: SearchEnv): Tri 
       return day === undefined ? false : compareDay(day, key.cmp, key.day);
     }
     case 'header': {
-      if (!m.header) return undefined;
-      const values = headerValues(m.header, key.field);
+      const values = cachedFieldValues(m.folder, r.uid, key.field) ?? (m.header ? fieldValues(m.folder, r.uid, m.header, key.field) : undefined);
+      if (values === undefined) return undefined;
       // An empty string matches every message that has the field (RFC 3501 HEADER).
       if (key.value === '') return values.length > 0;
+      // A NUL in the search string could match across two values: nothing matches it.
       const want = fold(key.value);
-      return values.some((v) => fold(v).includes(want));
+      return !want.includes('\0') && values.includes(want);
     }
     case 'body':
     case 'text': {

@@ -34,7 +34,7 @@ export async function searchMessages(input: SearchInput): Promise<number[]> {
   for (let i = 0; i < messages.length; i++) {
     if (i > 0 && i % BATCH === 0) await new Promise((r) => setImmediate(r));
     const record = messages[i]!;
-    const m: SearchSubject = { seq: i + 1, record, recent: input.recent.has(record.uid) };
+    const m: SearchSubject = { seq: i + 1, record, recent: input.recent.has(record.uid), folder };
     let v = evaluate(key, m, env);
     if (v === undefined && needs.header && !needs.message) {
       if (load(folder, record.uid, 'header', m)) v = evaluate(key, m, env);
