@@ -10,6 +10,7 @@ import { bodyStructureOf, envelopeOf } from '../../src/imap/mime/index.js';
 import { searchMessages } from '../../src/imap/search/run.js';
 import type { Folder } from '../../src/mailbox/folders.js';
 import { openUserStore } from '../../src/mailbox/folder-store.js';
+import { forgetCores } from '../../src/mailbox/folder-cache.js';
 import type { FetchAtt } from '../../src/imap/types.js';
 import { fresh, openFixture, removeFixtures } from './messages-fixture.js';
 
@@ -44,12 +45,14 @@ test('a restarted store serves the cache from the file', async () => {
   await runFetch(s.ctx, { tag: 'A', name: 'FETCH', uid: false, set: { ranges: [[1, 4]] } as never, atts: ATTS });
   const uid = (await fresh(s.inbox)).messages[0]!.uid;
   const want = s.inbox.cached!(uid, CACHE_NAME.ENVELOPE);
-  // Released everywhere, the folder's memory goes; the next open reads the cache file.
+  // A new process (the folder's memory gone) reads the cache file.
   const coreOf = (f: Folder) => (f as unknown as { core: { cache: { flush(): Promise<void> } } }).core;
   await coreOf(s.inbox).cache.flush();
   const old = coreOf(s.inbox);
   s.inbox.release();
   s.archive.release();
+  // Released folders stay in the process's folder cache for a while: forget it, as a restart would.
+  forgetCores([(old as unknown as { dir: string }).dir]);
   const again = await openUserStore(s.dir, 'alice').open('INBOX');
   await again.sync();
   assert.notEqual(coreOf(again), old);
