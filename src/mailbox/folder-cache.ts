@@ -29,23 +29,30 @@ function fresh(name: string, dir: string): Entry {
   return entry;
 }
 
-/** The folder's core, synced with the disk, held until releaseCore(). */
+/**
+ * The folder's core, synced with the disk by this call (so its snapshot is
+ * as fresh as a sync the caller would make next; SELECT relies on it and
+ * syncs once), held until releaseCore().
+ */
 export async function acquireCore(name: string, dir: string): Promise<FolderCore> {
   let entry = cores.get(dir);
+  let held = false;
   if (!entry || entry.core.gone) entry = fresh(name, dir);
   else if (entry.idleSince) {
     // Kept from an earlier holder: the disk may have moved on meanwhile (a sync is a few stats when it has not).
     entry.idleSince = 0;
     const { core } = entry;
     entry.ready = entry.ready.then(() => core.sync());
-  }
-  const { core, ready } = entry;
+  } else held = true;
+  const { core } = entry;
+  // Held by other sessions: their load is done (or theirs to wait for); this caller gets its own sync.
+  const ready = held ? entry.ready.then(() => core.sync()) : entry.ready;
   core.refs++;
   try {
     await ready;
   } catch (err) {
     releaseCore(core);
-    if (cores.get(dir) === entry) cores.delete(dir);
+    if (!held && cores.get(dir) === entry) cores.delete(dir);
     throw err;
   }
   return core;

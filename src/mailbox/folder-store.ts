@@ -155,7 +155,7 @@ class MaildirUserStore implements UserStore {
   async status(name: string): Promise<{ messages: number; recent: number; uidNext: number; uidValidity: number; unseen: number; highestModseq: number; size: number }> {
     const handle = await this.open(name);
     try {
-      const s = await handle.core.sync();
+      const s = handle.current(); // open() has just synced it
       let unseen = 0;
       let recent = 0;
       let size = 0;

@@ -17,8 +17,15 @@ import { compareBases, isGone } from './maildir.js';
 import { MessageCache } from './message-cache.js';
 import { readCrlf, readHead, toCrlf } from './message-file.js';
 
-/** Directory mtimes closer than this to the scan may hide a later change of the same tick (Dovecot waits one second too). */
+/**
+ * Directory mtimes closer than this to the scan may hide a later change of
+ * the same tick: a second where the file system keeps whole seconds
+ * (Dovecot waits one second too), 100 ms where it keeps nanoseconds (the
+ * kernel's file clock advances every few ms), so a folder is trusted again
+ * soon after a burst of changes instead of being listed on every sync.
+ */
 const DIRTY_MS = 1000;
+const DIRTY_FINE_MS = 100;
 
 /**
  * The stat of new/, cur/ and the index after a clean scan, kept on disk so
@@ -89,12 +96,14 @@ export class FolderCore {
   }
 
   /** stat of new/, cur/ and the index: what must be unchanged for a sync to skip its readdirs. */
-  private stampNow(): { stamp: string; newest: number } {
+  private stampNow(): { stamp: string; newest: number; dirtyMs: number } {
     // Nanosecond times: the stamp is compared across processes, exactly as the file system keeps them.
     const stats = ['new', 'cur', INDEX_FILE].map((f) => statSync(join(this.dir, f), { throwIfNoEntry: false, bigint: true }));
     const part = (st: BigIntStats | undefined) => (st ? `${st.ino}:${st.mtimeNs}:${st.ctimeNs}:${st.size}` : '-');
     const newest = stats.reduce((max, st) => (st ? [st.mtimeNs, st.ctimeNs, max].reduce((a, b) => (a > b ? a : b)) : max), 0n);
-    return { stamp: stats.map(part).join('|'), newest: Number(newest / 1_000_000n) };
+    // Whole seconds everywhere: a coarse file system (or a rare exact second, which only costs a later trust).
+    const coarse = stats.every((st) => !st || (st.mtimeNs % 1_000_000_000n === 0n && st.ctimeNs % 1_000_000_000n === 0n));
+    return { stamp: stats.map(part).join('|'), newest: Number(newest / 1_000_000n), dirtyMs: coarse ? DIRTY_MS : DIRTY_FINE_MS };
   }
 
   /** stat of new/ and cur/ alone. */
@@ -107,7 +116,7 @@ export class FolderCore {
     if (this.gone) return this.snapshot;
     const kwChanged = this.keywords.refresh();
     const started = Date.now();
-    const { stamp, newest } = this.stampNow();
+    const { stamp, newest, dirtyMs } = this.stampNow();
     if (stamp === this.stamp && !kwChanged) return this.snapshot;
     // First without the file lock: most syncs find nothing to record. What a
     // listing made while the directories stood still found (additions and
@@ -134,7 +143,7 @@ export class FolderCore {
     });
     if (needLock) await this.lock.run(() => this.scanLocked(reuse));
     // Trusted next time only when the directories did not change in the same clock tick as this scan.
-    this.stamp = started - newest > DIRTY_MS ? stamp : '';
+    this.stamp = started - newest > dirtyMs ? stamp : '';
     // Only a sync that wrote nothing: a write changed the index's stat, so its stamp could never match.
     if (this.stamp && !needLock && this.stamp !== this.savedStamp && !this.gone) this.writeStamp(this.stamp);
     return this.publish();

@@ -13,19 +13,27 @@ const SYSTEM = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];
 /** Keywords named in FLAGS at most (a folder could hold thousands). */
 const MAX_KEYWORDS = 200;
 
-/** Sequence number of the first message without \\Seen (0: none), per snapshot: snapshots never change and are shared by every session. */
-const unseenCache = new WeakMap<FolderSnapshot, number>();
+interface Summary {
+  /** The FLAGS list (system flags and keywords), space-separated. */
+  flags: string;
+  /** Sequence number of the first message without \\Seen (0: none). */
+  firstUnseen: number;
+}
 
-function firstUnseenOf(snap: FolderSnapshot): number {
-  let n = unseenCache.get(snap);
-  if (n === undefined) {
-    const msgs = snap.messages;
-    let i = 0;
-    while (i < msgs.length && msgs[i]!.flags.includes('\\Seen')) i++;
-    n = i < msgs.length ? i + 1 : 0;
-    unseenCache.set(snap, n);
-  }
-  return n;
+/** Per snapshot: snapshots never change and are shared by every session, so a re-SELECT computes nothing. */
+const summaries = new WeakMap<FolderSnapshot, Summary>();
+
+function summaryOf(snap: FolderSnapshot): Summary {
+  let sum = summaries.get(snap);
+  if (sum) return sum;
+  const msgs = snap.messages;
+  const keywords = new Set<string>(snap.keywords ?? []);
+  if (!snap.keywords) for (const m of msgs) for (const f of m.flags) if (!f.startsWith('\\') && keywords.size < MAX_KEYWORDS) keywords.add(f);
+  let i = 0;
+  while (i < msgs.length && msgs[i]!.flags.includes('\\Seen')) i++;
+  sum = { flags: [...SYSTEM, ...keywords].join(' '), firstUnseen: i < msgs.length ? i + 1 : 0 };
+  summaries.set(snap, sum);
+  return sum;
 }
 
 export const select: ImapHandler<'SELECT' | 'EXAMINE'> = {
@@ -49,7 +57,7 @@ export const select: ImapHandler<'SELECT' | 'EXAMINE'> = {
     }
     let sel: Selected;
     try {
-      await folder.sync();
+      // No sync here: open() has just synced the folder (one sync per SELECT, not two).
       const recent = readOnly ? [] : await folder.claimRecent();
       sel = new Selected(folder, readOnly, folder.current(), recent);
     } catch (err) {
@@ -60,10 +68,7 @@ export const select: ImapHandler<'SELECT' | 'EXAMINE'> = {
     s.selected = sel;
     s.state = 'SELECTED';
     const snap = sel.snapshot;
-    const keywords = new Set<string>(snap.keywords ?? []);
-    if (!snap.keywords) for (const m of snap.messages) for (const f of m.flags) if (!f.startsWith('\\') && keywords.size < MAX_KEYWORDS) keywords.add(f);
-    const firstUnseen = firstUnseenOf(snap);
-    const flags = [...SYSTEM, ...keywords].join(' ');
+    const { flags, firstUnseen } = summaryOf(snap);
     // The untagged lines and the tagged one (sent in this same turn of the event loop) as one write, not ten.
     const sock = s.sock as typeof s.sock | undefined;
     if (sock && !sock.writableCorked) {
