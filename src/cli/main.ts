@@ -4,6 +4,7 @@ import yargs from 'yargs';
 import { exitCodeFor, EX } from '../shared/exit-codes.js';
 import { configCommand } from './config.js';
 import { daemonCommand } from './daemon.js';
+import { dkimCommand } from './dkim.js';
 import { installCommand, uninstallCommand } from './install.js';
 import { mailCommand } from './mail.js';
 import { queueCommand } from './queue.js';
@@ -26,6 +27,7 @@ export async function main(argv: string[]): Promise<void> {
       .command(userCommand)
       .command(mailCommand)
       .command(statusCommand)
+      .command(dkimCommand)
       .command(installCommand)
       .command(uninstallCommand)
       .demandCommand(1, 'name a command; see mailroom --help')

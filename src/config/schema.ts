@@ -127,7 +127,19 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
-    dkim: z.array(z.object({ domain: z.string().min(1), selector: z.string().min(1), privateKeyFile: path }).strict()).default([]),
+    dkim: z
+      .array(
+        z
+          .object({
+            domain: z.string().min(1),
+            selector: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i, 'expected a selector like s1 or mail2026'),
+            privateKeyFile: path,
+            // Header fields to sign; default: the usual set (relay/dkim-sign.ts).
+            headers: z.array(z.string().regex(/^[\x21-\x39\x3b-\x7e]+$/, 'expected a header field name')).min(1).optional(),
+          })
+          .strict(),
+      )
+      .default([]),
     listen: z
       .array(
         z

@@ -3,7 +3,9 @@
 // queue manager calls.
 import type { Config } from '../config/load.js';
 import type { Logger } from '../shared/log.js';
-import type { Deliverers } from '../shared/delivery.js';
+import type { Deliverers, RelayJob, RelayResult } from '../shared/delivery.js';
+import { replies } from '../shared/replies.js';
+import { createDkimSigner } from './dkim-sign.js';
 import { createResolver } from './mx.js';
 import { OAuth2Tokens, type OAuth2Config } from './oauth2.js';
 import { SessionPool } from './pool.js';
@@ -38,9 +40,24 @@ export function createRelayService(config: Config, log: Logger): RelayService {
   const mxPool = new SessionPool(ctx, { ...reuse, maxPerKey: Math.min(config.relay.concurrency, MX_CONNECTIONS_PER_HOST) });
   const resolver = createResolver(config.relay.mx.dns);
   const limiter = config.relay.rateLimit ? new RateLimiter(config.relay.rateLimit.messages, config.relay.rateLimit.per) : undefined;
+  // Keys are read here, once: a missing or unusable key stops the daemon's start.
+  const dkim = createDkimSigner(config.dkim);
+  // A message whose domain has a key is never sent unsigned: a signing failure
+  // defers it (a receiver enforcing DMARC would refuse it unsigned).
+  const signed = async (job: RelayJob, send: (job: RelayJob) => Promise<RelayResult[]>): Promise<RelayResult[]> => {
+    if (!dkim) return send(job);
+    let message: Buffer;
+    try {
+      message = (await dkim.sign(job.sender, job.message)).message;
+    } catch (err) {
+      log.warn('dkim signing failed', { id: job.id, error: (err as Error).message });
+      return job.recipients.map((r) => ({ ...replies.localTemporary('DKIM signing failed; will try again'), address: r.address }));
+    }
+    return send({ ...job, message });
+  };
   return {
-    smarthost: (job) => deliverViaSmarthosts(smarthostPool, smarthostsFor(config, job.sender).targets, job, log, limiter),
-    mx: (domain, job) => deliverViaMx(mxPool, resolver, domain, config.relay.mx, job, log),
+    smarthost: (job) => signed(job, (j) => deliverViaSmarthosts(smarthostPool, smarthostsFor(config, j.sender).targets, j, log, limiter)),
+    mx: (domain, job) => signed(job, (j) => deliverViaMx(mxPool, resolver, domain, config.relay.mx, j, log)),
     close: () => {
       smarthostPool.closeAll();
       mxPool.closeAll();
