@@ -28,6 +28,7 @@ function writeKey(path: string, pem: string, force: boolean): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
   // Created 0600 from the start (never briefly readable), then renamed in place.
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  let placeholder = false;
   try {
     const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
     try {
@@ -37,12 +38,14 @@ function writeKey(path: string, pem: string, force: boolean): void {
       closeSync(fd);
     }
     if (!force) {
-      // link-free "rename unless it exists": O_EXCL on the final name first.
+      // "rename unless it exists": claim the final name with O_EXCL first.
       closeSync(openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600));
+      placeholder = true;
     }
     renameSync(tmp, path);
   } catch (err) {
     rmSync(tmp, { force: true });
+    if (placeholder) rmSync(path, { force: true });
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new MailroomError('DKIM_KEY_EXISTS', `${path} already exists; use --force to replace it (the published record must then change too)`);
     throw new MailroomError('DKIM_KEY_WRITE_FAILED', `cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
   }
