@@ -92,7 +92,9 @@ export async function deliverLmtp(target: LmtpTarget, o: LmtpOptions, sender: st
     return mailboxes.map((m) => {
       const e = byRcpt.get(m);
       if (e) return e.response ? outcomeOfReply(e.response, relay) : { ...replies.network(e.message), relay };
-      return { ...(info.accepted.includes(m) ? replies.delivered('delivered via LMTP') : replies.network('no reply for this recipient')), status: 'delivered' as const, relay };
+      // A recipient the server neither accepted nor refused is not delivered:
+      // it is tried again (a lost reply may cost a duplicate, never the message).
+      return { ...(info.accepted.includes(m) ? replies.delivered('delivered via LMTP') : replies.network('no reply for this recipient')), relay };
     });
   } catch (err) {
     const e = err as SendError;
