@@ -161,7 +161,7 @@ export async function attemptDelivery(c: AttemptContext, env: Envelope, state: Q
   } else if (route) await c.relaySlot(() => deliverRemote(run, state, remoteR, message(), route));
   // 'failed' (to bounce): every failed recipient whose address had not failed
   // in an earlier run; one failed without an attempt (an unknown alias
-  // target) is reported by every run that finds it.
+  // target) until its bounce is out (carryOut then counts it as attempted).
   return env.recipients.map((r): RecipientResult | undefined => {
     if (r.status === 'failed') return startFailed.has(r.address) ? undefined : 'failed';
     if (held.has(r)) return 'held';
@@ -192,7 +192,20 @@ async function remove(c: AttemptDeps, id: QueueId, state: QueueState): Promise<v
 /** Carries out `fate` for `env` (in `state`) after an attempt: the runner then only schedules a deferral. */
 export async function carryOut(c: AttemptDeps, fate: Outcome, env: Envelope, state: QueueState, message: () => Buffer): Promise<void> {
   const { id } = env;
-  if (fate.bounce.length) await bounce(c, env, fate.bounce, message(), 'failed');
+  let marked = false;
+  if (fate.bounce.length) {
+    await bounce(c, env, fate.bounce, message(), 'failed');
+    // A recipient that failed without an attempt (an unknown alias target,
+    // failed at expansion) counts its failure as its attempt once the bounce
+    // is out, so later runs do not bounce it again. A crash before this
+    // change reaches disk bounces it once more, never not at all.
+    for (const r of fate.bounce) {
+      if (r.attempts === 0) {
+        r.attempts = 1;
+        marked = true;
+      }
+    }
+  }
   switch (fate.kind) {
     case 'hold':
       // Every recipient change is already on disk; only a retry time (and a
@@ -202,8 +215,8 @@ export async function carryOut(c: AttemptDeps, fate: Outcome, env: Envelope, sta
       if (fate.clear) {
         env.nextAttemptAt = null;
         delete env.release;
-        await rewriteEnvelope(c.paths, state, env);
       }
+      if (fate.clear || marked) await rewriteEnvelope(c.paths, state, env);
       await moveEnvelope(c.paths, id, state, 'hold', false); // relay.mode hold does it again after a lost rename
       c.log.event(id, 'held', { reason: fate.reason, nrcpt: fate.held });
       return;
