@@ -58,13 +58,15 @@ export class FolderCore {
   private stamp = '';
   /** What STAMP_FILE holds (as last read or written by this process). */
   private savedStamp: string | undefined;
+  /** A sync planned after this process's last write, to save the stamp once the directories stand still. */
+  private stampTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly name: string,
     readonly dir: string,
   ) {
     this.keywords = new Keywords(dir);
-    this.index = new FolderIndex(dir, (loc) => this.keywords.flagsOf(infoOf(loc)));
+    this.index = new FolderIndex(dir, (loc) => this.keywords.flagsOf(infoOf(loc)), () => this.stampLater());
     this.lock = new FolderLock(this.index.file);
     this.watcher = new FolderWatch(dir);
     this.cache = new MessageCache(dir, (uid) => this.find(uid) !== undefined);
@@ -147,6 +149,24 @@ export class FolderCore {
     // Only a sync that wrote nothing: a write changed the index's stat, so its stamp could never match.
     if (this.stamp && !needLock && this.stamp !== this.savedStamp && !this.gone) this.writeStamp(this.stamp);
     return this.publish();
+  }
+
+  /**
+   * After a write (new UIDs, renames, flags) the stat just taken can never be
+   * saved: the directories changed a moment ago, within the clock tick a
+   * change by someone else could hide behind. One sync a little later (a
+   * listing that finds the index complete) saves it, so the next process to
+   * open the folder skips its listing even when nobody syncs it again here.
+   */
+  private stampLater(): void {
+    if (this.stampTimer || this.gone) return;
+    // Past the window of the file system at hand (a second where it keeps whole seconds).
+    const wait = this.stampNow().dirtyMs + 50;
+    this.stampTimer = setTimeout(() => {
+      this.stampTimer = undefined;
+      if (!this.gone) this.sync().catch(() => {}); // a failed sync costs the next process a listing, nothing else
+    }, wait);
+    this.stampTimer.unref();
   }
 
   private readStamp(): string | undefined {
