@@ -159,7 +159,9 @@ export class FolderCore {
    * open the folder skips its listing even when nobody syncs it again here.
    */
   private stampLater(): void {
-    if (this.stampTimer || this.gone) return;
+    // From the last write of a burst (a rebuild, then \Recent claimed): an earlier sync would find the directories too fresh.
+    clearTimeout(this.stampTimer);
+    if (this.gone) return;
     // Past the window of the file system at hand (a second where it keeps whole seconds).
     const wait = this.stampNow().dirtyMs + 50;
     this.stampTimer = setTimeout(() => {
@@ -197,7 +199,7 @@ export class FolderCore {
 
   /** Index up to date (rebuilt when lost or damaged); under the lock. True when anything was read or rebuilt. */
   async refreshLocked(): Promise<boolean> {
-    if (this.gone) throw new MailroomError('MAILBOX_NOT_FOUND', 'noinput', `mailbox ${this.name} no longer exists`);
+    if (this.gone) throw new MailroomError('MAILBOX_NOT_FOUND', `mailbox ${this.name} no longer exists`);
     // Letters first: index lines read below get their flags from the current keywords.
     this.keywords.refresh();
     let state: 'same' | 'changed' | 'missing';
@@ -220,7 +222,7 @@ export class FolderCore {
     const listing = await listFolder(this.dir);
     if (!listing) {
       this.vanish();
-      throw new MailroomError('MAILBOX_NOT_FOUND', 'noinput', `mailbox ${this.name} no longer exists`);
+      throw new MailroomError('MAILBOX_NOT_FOUND', `mailbox ${this.name} no longer exists`);
     }
     let diff = diffListing(this.index, listing);
     if (diff.gone.length) {
@@ -254,7 +256,7 @@ export class FolderCore {
    */
   private async rebuild(): Promise<void> {
     const listing = await listFolder(this.dir);
-    if (!listing) throw new MailroomError('MAILBOX_NOT_FOUND', 'noinput', `mailbox ${this.name} no longer exists`);
+    if (!listing) throw new MailroomError('MAILBOX_NOT_FOUND', `mailbox ${this.name} no longer exists`);
     const old = this.index.header;
     const known = this.index.byBase;
     const files = [...listing].sort((a, b) => compareBases(a[0], b[0]));
