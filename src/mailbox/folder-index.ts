@@ -60,6 +60,8 @@ export class FolderIndex {
   constructor(
     readonly dir: string,
     private readonly flagsOf: (loc: string) => readonly string[],
+    /** Told after this process wrote the file (an append or a rewrite). */
+    private readonly onWrite: () => void = () => {},
   ) {
     this.file = join(dir, INDEX_FILE);
   }
@@ -238,6 +240,7 @@ export class FolderIndex {
     } finally {
       await fh.close();
     }
+    this.onWrite();
     if (this.logLines > 1000 && this.logLines > this.msgs.length / 2) await this.compact();
   }
 
@@ -260,6 +263,7 @@ export class FolderIndex {
     this.apply(buf.toString('utf8'), true);
     this.ino = (await fsp.stat(this.file)).ino;
     this.offset = buf.length;
+    this.onWrite();
   }
 
   /** Rewrites the index without its log. */

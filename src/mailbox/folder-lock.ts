@@ -45,8 +45,8 @@ export class FolderLock {
         },
       });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ELOCKED') throw new MailroomError('MAILBOX_BUSY', 'temporary', 'the mailbox is busy; try again', { cause: err });
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new MailroomError('MAILBOX_NOT_FOUND', 'noinput', 'the mailbox no longer exists', { cause: err });
+      if ((err as NodeJS.ErrnoException).code === 'ELOCKED') throw new MailroomError('MAILBOX_BUSY', 'the mailbox is busy; try again', { cause: err });
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new MailroomError('MAILBOX_NOT_FOUND', 'the mailbox no longer exists', { cause: err });
       throw err;
     }
     try {

@@ -18,7 +18,7 @@ export interface FolderStoreOptions {
   specialUse?: boolean;
 }
 
-const notFound = (name: string) => new MailroomError('MAILBOX_NOT_FOUND', 'noinput', `no such mailbox: ${name}`);
+const notFound = (name: string) => new MailroomError('MAILBOX_NOT_FOUND', `no such mailbox: ${name}`);
 const exists = (name: string) => new MailroomError('MAILBOX_EXISTS', 'data', `mailbox already exists: ${name}`);
 
 class MaildirUserStore implements UserStore {

@@ -89,7 +89,7 @@ export async function storeFlags(core: FolderCore, uids: readonly number[], op: 
 
 /** Writes a message (LF on disk) into tmp/, then under the lock into cur/ with its flags; returns its UID. */
 export async function appendMessage(core: FolderCore, message: Buffer, flags: readonly string[], internalDate?: number): Promise<number> {
-  if (core.gone) throw new MailroomError('MAILBOX_NOT_FOUND', 'noinput', `mailbox ${core.name} no longer exists`);
+  if (core.gone) throw new MailroomError('MAILBOX_NOT_FOUND', `mailbox ${core.name} no longer exists`);
   core.keywords.refresh();
   const canon = flags.map((f) => core.keywords.canonical(f)).filter((f): f is string => f !== undefined);
   const lf = toLf(message);

@@ -58,13 +58,15 @@ export class FolderCore {
   private stamp = '';
   /** What STAMP_FILE holds (as last read or written by this process). */
   private savedStamp: string | undefined;
+  /** A sync planned after this process's last write, to save the stamp once the directories stand still. */
+  private stampTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly name: string,
     readonly dir: string,
   ) {
     this.keywords = new Keywords(dir);
-    this.index = new FolderIndex(dir, (loc) => this.keywords.flagsOf(infoOf(loc)));
+    this.index = new FolderIndex(dir, (loc) => this.keywords.flagsOf(infoOf(loc)), () => this.stampLater());
     this.lock = new FolderLock(this.index.file);
     this.watcher = new FolderWatch(dir);
     this.cache = new MessageCache(dir, (uid) => this.find(uid) !== undefined);
@@ -149,6 +151,26 @@ export class FolderCore {
     return this.publish();
   }
 
+  /**
+   * After a write (new UIDs, renames, flags) the stat just taken can never be
+   * saved: the directories changed a moment ago, within the clock tick a
+   * change by someone else could hide behind. One sync a little later (a
+   * listing that finds the index complete) saves it, so the next process to
+   * open the folder skips its listing even when nobody syncs it again here.
+   */
+  private stampLater(): void {
+    // From the last write of a burst (a rebuild, then \Recent claimed): an earlier sync would find the directories too fresh.
+    clearTimeout(this.stampTimer);
+    if (this.gone) return;
+    // Past the window of the file system at hand (a second where it keeps whole seconds).
+    const wait = this.stampNow().dirtyMs + 50;
+    this.stampTimer = setTimeout(() => {
+      this.stampTimer = undefined;
+      if (!this.gone) this.sync().catch(() => {}); // a failed sync costs the next process a listing, nothing else
+    }, wait);
+    this.stampTimer.unref();
+  }
+
   private readStamp(): string | undefined {
     try {
       return (this.savedStamp = readFileSync(join(this.dir, STAMP_FILE), 'latin1').trim());
@@ -177,7 +199,7 @@ export class FolderCore {
 
   /** Index up to date (rebuilt when lost or damaged); under the lock. True when anything was read or rebuilt. */
   async refreshLocked(): Promise<boolean> {
-    if (this.gone) throw new MailroomError('MAILBOX_NOT_FOUND', 'noinput', `mailbox ${this.name} no longer exists`);
+    if (this.gone) throw new MailroomError('MAILBOX_NOT_FOUND', `mailbox ${this.name} no longer exists`);
     // Letters first: index lines read below get their flags from the current keywords.
     this.keywords.refresh();
     let state: 'same' | 'changed' | 'missing';
@@ -200,7 +222,7 @@ export class FolderCore {
     const listing = await listFolder(this.dir);
     if (!listing) {
       this.vanish();
-      throw new MailroomError('MAILBOX_NOT_FOUND', 'noinput', `mailbox ${this.name} no longer exists`);
+      throw new MailroomError('MAILBOX_NOT_FOUND', `mailbox ${this.name} no longer exists`);
     }
     let diff = diffListing(this.index, listing);
     if (diff.gone.length) {
@@ -234,7 +256,7 @@ export class FolderCore {
    */
   private async rebuild(): Promise<void> {
     const listing = await listFolder(this.dir);
-    if (!listing) throw new MailroomError('MAILBOX_NOT_FOUND', 'noinput', `mailbox ${this.name} no longer exists`);
+    if (!listing) throw new MailroomError('MAILBOX_NOT_FOUND', `mailbox ${this.name} no longer exists`);
     const old = this.index.header;
     const known = this.index.byBase;
     const files = [...listing].sort((a, b) => compareBases(a[0], b[0]));

@@ -178,7 +178,7 @@ async function takeDotlock(lock: string): Promise<FileHandle> {
     }
     const st = statSync(lock, { throwIfNoEntry: false });
     if (st && Date.now() - st.mtimeMs > 30_000) await fsp.unlink(lock).catch(() => undefined);
-    else if (Date.now() > until) throw new MailroomError('MAILBOX_BUSY', 'temporary', 'the keywords file is locked; try again');
+    else if (Date.now() > until) throw new MailroomError('MAILBOX_BUSY', 'the keywords file is locked; try again');
     else await new Promise((r) => setTimeout(r, 20));
   }
 }

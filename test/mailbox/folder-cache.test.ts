@@ -3,7 +3,7 @@
 // are one directory share it, and a new process trusts an index whose
 // stamp file matches the directories instead of listing them.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -83,5 +83,17 @@ describe('folder cache', () => {
     writeFileSync(join(folder, STAMP_FILE), 'garbage\n');
     const listing = new FolderCore('INBOX', folder);
     assert.equal((await listing.sync()).messages.length, 3);
+  });
+
+  it('saves the stamp on its own a little after a write, so the next process need not list the folder', async () => {
+    writeMaildir(dir, 'grace', [msg('one'), msg('two')]);
+    const folder = join(dir, 'grace');
+    const core = new FolderCore('INBOX', folder);
+    assert.equal((await core.sync()).messages.length, 2); // builds the index: a write, no stamp yet
+    assert.equal(existsSync(join(folder, STAMP_FILE)), false);
+    // Nobody syncs again: the core's own later sync saves it (bounded wait, a second past the write at most).
+    for (let i = 0; i < 60 && !existsSync(join(folder, STAMP_FILE)); i++) await sleep(50);
+    assert.ok(existsSync(join(folder, STAMP_FILE)));
+    assert.equal(readFileSync(join(folder, STAMP_FILE), 'latin1').trim(), stampOf(folder));
   });
 });
