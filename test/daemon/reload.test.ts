@@ -1,8 +1,8 @@
 // SIGHUP reloads the configuration of a running daemon: a changed alias is
-// used for the next message, a renewed certificate is served by POP3 STLS to
-// new sessions while one opened before keeps working, mail deferred before the
-// reload stays queued and goes out by the new smart host, and an invalid file
-// is refused with its key paths while the old configuration stays in force.
+// used for the next message, a renewed certificate is served by POP3 STLS and
+// IMAP STARTTLS to new sessions while one opened before keeps working, mail
+// deferred before the reload stays queued and goes out by the new smart host,
+// and an invalid file is refused with its key paths, the old one staying in force.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ import { startSmartHost, type SmartHost } from '../relay/peers.js';
 let sb: Sandbox;
 let daemon: DaemonProc;
 let pop3Port: number;
+let imapPort: number;
 let deadPort: number;
 let peer: SmartHost | undefined;
 let certs: { old: { cert: string; key: string }; next: { cert: string; key: string } };
@@ -28,7 +29,7 @@ function writeConfig(o: { alias: string; smarthost: number; extra?: string }): v
     `hostname: test.example\nspool: ${d}/spool\nsocket: ${d}/run/submit.sock\nusers: ${d}/users\n` +
       `aliases:\n  postmaster: ${o.alias}\nlocal:\n  mailboxes: ${d}/mail\n  domains: [test.example]\n  systemUsers: false\n` +
       `relay:\n  mode: smarthost\n  retry: [1h]\n  smarthosts:\n    - { host: 127.0.0.1, port: ${o.smarthost}, tls: none }\n` +
-      `tls:\n  cert: ${live().cert}\n  key: ${live().key}\npop3:\n  listen: 127.0.0.1:${pop3Port}\n  tls: starttls\n${o.extra ?? ''}`,
+      `tls:\n  cert: ${live().cert}\n  key: ${live().key}\npop3:\n  listen: 127.0.0.1:${pop3Port}\n  tls: starttls\nimap:\n  listen: 127.0.0.1:${imapPort}\n  tls: starttls\n${o.extra ?? ''}`,
   );
 }
 
@@ -65,6 +66,14 @@ stat = p.stat()
 print(json.dumps({'fp': fp, 'stat': list(stat), 'quit': p.quit().decode()}), flush=True)
 `;
 
+const imapScript = `import imaplib, ssl, hashlib, os
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+m = imaplib.IMAP4('127.0.0.1', int(os.environ['PORT']), timeout=20)
+m.starttls(ssl_context=ctx)
+print(hashlib.sha256(m.sock.getpeercert(binary_form=True)).hexdigest())
+m.logout()
+`;
+
 function pop3Session(user: string, hold: boolean): { opened: Promise<string>; finish(): Promise<{ fp: string; stat: number[]; quit: string }> } {
   const proc = spawn(PYTHON, ['-c', pop3Script], { env: { ...process.env, PORT: String(pop3Port), POPUSER: user, ...(hold ? { HOLD: '1' } : {}) }, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
@@ -89,6 +98,7 @@ function pop3Session(user: string, hold: boolean): { opened: Promise<string>; fi
 before(async () => {
   sb = sandbox('', { ownDaemon: true });
   pop3Port = await freePort();
+  imapPort = await freePort();
   deadPort = await freePort(); // nothing listens there: relayed mail is deferred
   mkdirSync(join(sb.dir, 'old'));
   mkdirSync(join(sb.dir, 'next'));
@@ -125,7 +135,7 @@ it('a changed alias takes effect after SIGHUP', async () => {
   assert.match(readFileSync(join(sb.dir, 'mail/bob/new', newMail('bob')[0]!), 'utf8'), /Subject: after/);
 });
 
-it('a renewed certificate is served to new POP3 STLS sessions; an open session keeps working', async () => {
+it('a renewed certificate is served to new POP3 STLS and IMAP STARTTLS sessions; an open session keeps working', async () => {
   const old = pop3Session('alice', true);
   assert.equal(await old.opened, sha256(certs.old.cert));
   // Renewed in place, as certbot does: the configuration file itself is unchanged.
@@ -141,6 +151,10 @@ it('a renewed certificate is served to new POP3 STLS sessions; an open session k
   assert.equal(done.stat[0], 1, 'the session opened before the reload still reads the mailbox');
   assert.match(done.quit, /^\+OK/);
   assert.match((await fresh.finish()).quit, /^\+OK/);
+  // IMAP STARTTLS takes the same certificate.
+  const imap = await run(PYTHON, ['-c', imapScript], '', { env: { PORT: String(imapPort) } });
+  assert.equal(imap.code, 0, imap.stderr);
+  assert.equal(imap.stdout.trim(), sha256(certs.next.cert));
 });
 
 it('mail deferred before a reload stays queued and goes out by the new smart host', async () => {
