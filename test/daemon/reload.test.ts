@@ -22,14 +22,14 @@ let peer: SmartHost | undefined;
 let certs: { old: { cert: string; key: string }; next: { cert: string; key: string } };
 const live = () => ({ cert: join(sb.dir, 'tls/cert.pem'), key: join(sb.dir, 'tls/key.pem') });
 
-function writeConfig(o: { alias: string; smarthost: number; extra?: string }): void {
+function writeConfig(o: { alias: string; smarthost: number; extra?: string; pop3?: number }): void {
   const d = sb.dir;
   writeFileSync(
     sb.config,
     `hostname: test.example\nspool: ${d}/spool\nsocket: ${d}/run/submit.sock\nusers: ${d}/users\n` +
       `aliases:\n  postmaster: ${o.alias}\nlocal:\n  mailboxes: ${d}/mail\n  domains: [test.example]\n  systemUsers: false\n` +
       `relay:\n  mode: smarthost\n  retry: [1h]\n  smarthosts:\n    - { host: 127.0.0.1, port: ${o.smarthost}, tls: none }\n` +
-      `tls:\n  cert: ${live().cert}\n  key: ${live().key}\npop3:\n  listen: 127.0.0.1:${pop3Port}\n  tls: starttls\nimap:\n  listen: 127.0.0.1:${imapPort}\n  tls: starttls\n${o.extra ?? ''}`,
+      `tls:\n  cert: ${live().cert}\n  key: ${live().key}\npop3:\n  listen: 127.0.0.1:${o.pop3 ?? pop3Port}\n  tls: starttls\nimap:\n  listen: 127.0.0.1:${imapPort}\n  tls: starttls\n${o.extra ?? ''}`,
   );
 }
 
@@ -172,6 +172,17 @@ it('mail deferred before a reload stays queued and goes out by the new smart hos
   await waitFor(() => peer!.received().length === 1, 15_000, 'delivery to the new smart host');
   assert.match(peer.received()[0]!.data, /Subject: relayed/);
   await waitFor(() => queuedIds(sb).length === 0, 10_000, 'queue empty');
+});
+
+it('a changed listening address is named as needing a restart; the old listener stays', async () => {
+  const other = await freePort();
+  writeConfig({ alias: 'bob', smarthost: peer!.port, pop3: other, extra: 'maxMessageSize: 20000000\n' });
+  const out = await hup();
+  assert.match(out, /needs a restart key=pop3\.listen/);
+  assert.match(out, /reloaded changed=maxMessageSize /);
+  const s = pop3Session('bob', false);
+  await s.opened; // still served on the old port
+  assert.match((await s.finish()).quit, /^\+OK/);
 });
 
 it('an invalid configuration is refused with its key paths and the old one stays in force', async () => {
