@@ -1,6 +1,7 @@
 // mailroom daemon: runs the service until SIGTERM/SIGINT. Started as root with
 // `user` set, it splits in two (daemon/master.ts): the root process keeps only
-// local writes, the service runs as that user.
+// local writes, the service runs as that user. SIGHUP reloads the
+// configuration (daemon/reload.ts).
 import type { CommandModule } from 'yargs';
 import { loadConfig } from '../config/load.js';
 import { startDaemon, type DaemonOptions } from '../daemon/main.js';
@@ -46,7 +47,10 @@ export const daemonCommand: CommandModule<{ config?: string }, { config?: string
       };
       process.on('SIGTERM', () => stop('SIGTERM'));
       process.on('SIGINT', () => stop('SIGINT'));
-      process.on('SIGHUP', () => log.warn('SIGHUP: configuration reload is not supported yet; restart the daemon to apply changes'));
+      process.on('SIGHUP', () => {
+        if (stopping) return;
+        daemon.reload().catch((err) => log.error('reload failed', { error: (err as Error).message }));
+      });
       // The root process is gone: stop, as the deliveries it did can no longer be done.
       if (worker) process.on('disconnect', () => stop('parent exited'));
     });

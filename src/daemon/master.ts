@@ -3,7 +3,10 @@
 // binds ports below 1024, then runs the daemon itself as that account (a child
 // process) and stays behind for one job only: local writes into mailboxes,
 // commands and files (local/privileged.ts), which need other users'
-// identities. Signals are passed on; it exits when the daemon does.
+// identities. Signals are passed on; it exits when the daemon does. On SIGHUP
+// it reads and checks the configuration itself first: an invalid one is
+// refused here (the daemon is not asked), a valid one gives it the new aliases
+// before the daemon, which reads the file too, is told to reload.
 import { fork } from 'node:child_process';
 import type { Server } from 'node:net';
 import type { Config } from '../config/load.js';
@@ -12,6 +15,7 @@ import type { LocalWrite } from '../local/writer.js';
 import type { Logger } from '../shared/log.js';
 import { replies } from '../shared/replies.js';
 import { notifyReady } from './notify.js';
+import { loadForReload } from './reload.js';
 import { bindListener, checkSecrets, giveSpoolTo, privilegedAddresses } from './privileges.js';
 
 /** What the two processes say to each other (IPC, structured clone). */
@@ -49,7 +53,19 @@ export async function runMaster(config: Config, account: DaemonAccount, argv: st
       );
     }
   });
-  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(sig, () => child.kill(sig));
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => child.kill(sig));
+  let reloading: Promise<void> = Promise.resolve();
+  const reload = async () => {
+    const next = await loadForReload(config.file, log);
+    if (!next) return;
+    // Its own reading of the aliases first: a new |command target is accepted
+    // here by the time the daemon routes to it.
+    await writer.reload(next).catch((err) => log.error('reload failed for a service', { service: 'privileged aliases', error: (err as Error).message }));
+    if (child.exitCode === null) child.kill('SIGHUP');
+  };
+  process.on('SIGHUP', () => {
+    reloading = reloading.then(reload, reload);
+  });
   return new Promise((resolve) => {
     child.on('exit', (code, signal) => {
       if (code !== 0) log.error('daemon process ended', { code, signal });

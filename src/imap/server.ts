@@ -5,7 +5,7 @@
 // limits. Stops by closing the listeners and ending every session.
 import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { createSecureContext, createServer as createTlsServer, type SecureContext } from 'node:tls';
+import { createSecureContext, createServer as createTlsServer, Server as TlsServer, type SecureContext } from 'node:tls';
 import type { Config } from '../config/load.js';
 import { openUserStore } from '../mailbox/folder-store.js';
 import type { UserStore } from '../mailbox/folders.js';
@@ -46,6 +46,12 @@ export interface ImapOptions {
 export interface ImapServer {
   readonly address: AddressInfo | undefined;
   readonly tlsAddress: AddressInfo | undefined;
+  /**
+   * Re-reads tls.cert/tls.key (and takes the users file) of a new Config:
+   * connections and STARTTLS from now on get the new certificate; sessions
+   * already open keep theirs. Throws, changing nothing, when they do not load.
+   */
+  reload(config: Config): void;
   close(): Promise<void>;
 }
 
@@ -144,6 +150,19 @@ export async function startImapServer(opts: ImapOptions): Promise<ImapServer> {
   return {
     address,
     tlsAddress,
+    reload(config) {
+      if (config.tls && (ctx.secureContext || servers.some((s) => s instanceof TlsServer))) {
+        let next: { cert: Buffer; key: Buffer };
+        try {
+          next = { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) };
+          ctx.secureContext = createSecureContext(next);
+        } catch (err) {
+          throw new MailroomError('TLS_CERT_UNREADABLE', `IMAP: cannot load tls.cert/tls.key: ${(err as Error).message}`, { cause: err });
+        }
+        for (const s of servers) if (s instanceof TlsServer) s.setSecureContext(next);
+      }
+      ctx.usersFile = config.users;
+    },
     async close() {
       const closed = servers.map((s) => new Promise<void>((r) => s.close(() => r())));
       for (const session of sessions) {

@@ -43,7 +43,7 @@ function identitySwitcher(): <T>(owner: Owner, fn: () => Promise<T>) => Promise<
   };
 }
 
-export async function createPrivilegedWriter(config: Config, account: DaemonAccount, log: Logger): Promise<{ write(w: LocalWrite): Promise<DeliveryOutcome>; reload(): Promise<void> }> {
+export async function createPrivilegedWriter(config: Config, account: DaemonAccount, log: Logger): Promise<{ write(w: LocalWrite): Promise<DeliveryOutcome>; reload(config?: Config): Promise<void> }> {
   // New mailbox files are rw for their owner and readable by the daemon's
   // group (POP3 runs as the daemon); directories are setgid to that group.
   process.umask(0o022);
@@ -74,6 +74,6 @@ export async function createPrivilegedWriter(config: Config, account: DaemonAcco
       }
       return refuse('unknown request');
     },
-    reload: () => router.reload(),
+    reload: (next?: Config) => router.reload(next),
   };
 }

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { listenOn } from '../shared/listeners.js';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 export { parseHostPort } from '../shared/host-port.js';
-import { createSecureContext, createServer as createTlsServer, type SecureContext } from 'node:tls';
+import { createSecureContext, createServer as createTlsServer, Server as TlsServer, type SecureContext } from 'node:tls';
 import type { Config } from '../config/load.js';
 import { MailroomError } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
@@ -39,6 +39,12 @@ export interface Pop3Server {
   /** Bound address of `listen` / `tlsListen` (port 0 resolved). */
   readonly address: AddressInfo | undefined;
   readonly tlsAddress: AddressInfo | undefined;
+  /**
+   * Re-reads tls.cert/tls.key (and takes the users file) of a new Config:
+   * connections and STARTTLS from now on get the new certificate; sessions
+   * already open keep theirs. Throws, changing nothing, when they do not load.
+   */
+  reload(config: Config): void;
   close(): Promise<void>;
 }
 
@@ -124,6 +130,19 @@ export async function startPop3Server(opts: Pop3Options): Promise<Pop3Server> {
   return {
     address,
     tlsAddress,
+    reload(config) {
+      if (config.tls && (ctx.secureContext || servers.some((s) => s instanceof TlsServer))) {
+        let next: { cert: Buffer; key: Buffer };
+        try {
+          next = { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) };
+          ctx.secureContext = createSecureContext(next);
+        } catch (err) {
+          throw new MailroomError('TLS_CERT_UNREADABLE', `POP3: cannot load tls.cert/tls.key: ${(err as Error).message}`, { cause: err });
+        }
+        for (const s of servers) if (s instanceof TlsServer) s.setSecureContext(next);
+      }
+      ctx.usersFile = config.users;
+    },
     async close() {
       const closed = servers.map((s) => new Promise<void>((r) => s.close(() => r())));
       for (const session of sessions) {

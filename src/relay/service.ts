@@ -1,6 +1,7 @@
 // Builds the relay side of the daemon from the Config: the session pool, DNS
 // resolver, OAuth2 token caches, rate limiter, and the two transports the
-// queue manager calls.
+// queue manager calls. reload() builds a new set from a new Config for the
+// deliveries that start after it; the old set closes once its last delivery ends.
 import type { Config } from '../config/load.js';
 import type { Logger } from '../shared/log.js';
 import type { Deliverers, RelayJob, RelayResult } from '../shared/delivery.js';
@@ -16,10 +17,55 @@ import { deliverViaMx, deliverViaSmarthosts } from './transport.js';
 const MX_CONNECTIONS_PER_HOST = 8;
 
 export interface RelayService extends Deliverers {
+  /** Smart hosts, routes, timeouts and limits of `config` for deliveries that start from now on. */
+  reload(config: Config): void;
+  close(): void;
+}
+
+interface Built extends Deliverers {
   close(): void;
 }
 
 export function createRelayService(config: Config, log: Logger): RelayService {
+  let current = buildRelay(config, log);
+  // Deliveries in flight per generation: an old one closes when it has none left.
+  const inFlight = new Map<Built, number>([[current, 0]]);
+  const retired = new Set<Built>();
+  const track = async <T>(run: (b: Built) => Promise<T>): Promise<T> => {
+    const b = current;
+    inFlight.set(b, (inFlight.get(b) ?? 0) + 1);
+    try {
+      return await run(b);
+    } finally {
+      const left = (inFlight.get(b) ?? 1) - 1;
+      inFlight.set(b, left);
+      if (left === 0 && retired.has(b)) {
+        retired.delete(b);
+        inFlight.delete(b);
+        b.close();
+      }
+    }
+  };
+  return {
+    smarthost: (job) => track((b) => b.smarthost(job)),
+    mx: (domain, job) => track((b) => b.mx(domain, job)),
+    reload(next) {
+      const old = current;
+      current = buildRelay(next, log);
+      inFlight.set(current, 0);
+      if ((inFlight.get(old) ?? 0) === 0) {
+        inFlight.delete(old);
+        old.close();
+      } else retired.add(old);
+    },
+    close() {
+      for (const b of [current, ...retired]) b.close();
+      retired.clear();
+    },
+  };
+}
+
+function buildRelay(config: Config, log: Logger): Built {
   const tokens = new Map<string, OAuth2Tokens>();
   const ctx = {
     hostname: config.hostname,

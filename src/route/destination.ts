@@ -1,6 +1,7 @@
 // The local router's interface: alias expansion and local-domain knowledge.
 // What it resolves a recipient to (Destination) is a contract between
 // routing, the queue manager and local delivery: shared/delivery.ts.
+import type { Config } from '../config/load.js';
 import type { Destination } from '../shared/delivery.js';
 
 export type { Destination };
@@ -14,6 +15,6 @@ export interface LocalRouter {
    * detected) into its final destinations; a remote address stays remote.
    */
   resolve(address: string): Destination[];
-  /** Re-reads the aliases file and users (after newaliases / SIGHUP). */
-  reload(): Promise<void>;
+  /** Re-reads the aliases file (after newaliases), or rebuilds from a new Config (SIGHUP). */
+  reload(config?: Config): Promise<void>;
 }

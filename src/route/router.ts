@@ -38,31 +38,39 @@ function sourceFor(config: Config, table: () => AliasTable, opts: RouterOptions)
   };
 }
 
-/** Builds the router; the aliases file is read now and again whenever it changes (or on reload()). */
+/**
+ * Builds the router; the aliases file is read now and again whenever it
+ * changes (or on reload()). reload(config) rebuilds it from a new Config
+ * (local domains, inline aliases or another aliases file, the users file).
+ */
 export async function createLocalRouter(config: Config, opts: RouterOptions = {}): Promise<LocalRouter> {
-  const file = typeof config.aliases === 'string' ? config.aliases : undefined;
-  let table: AliasTable = file ? await readAliasFile(file) : aliasesFromMap(config.aliases as Record<string, string | string[]>);
-  const current = (): AliasTable => {
-    if (!file) return table;
-    try {
-      // Cheap when unchanged (one stat); picks up an edited file without newaliases, as Postfix's local does.
-      table = readAliasFileSync(file);
-    } catch {
-      /* keep the last good table */
-    }
-    return table;
+  const build = async (c: Config) => {
+    const file = typeof c.aliases === 'string' ? c.aliases : undefined;
+    let table: AliasTable = file ? await readAliasFile(file) : aliasesFromMap(c.aliases as Record<string, string | string[]>);
+    const current = (): AliasTable => {
+      if (!file) return table;
+      try {
+        // Cheap when unchanged (one stat); picks up an edited file without newaliases, as Postfix's local does.
+        table = readAliasFileSync(file);
+      } catch {
+        /* keep the last good table */
+      }
+      return table;
+    };
+    return { file, src: sourceFor(c, current, opts), set: (t: AliasTable) => (table = t) };
   };
-  const src = sourceFor(config, current, opts);
+  let now = await build(config);
   return {
     isLocal(address: string): boolean {
       const at = address.lastIndexOf('@');
-      return at < 0 || src.isLocalDomain(address.slice(at + 1));
+      return at < 0 || now.src.isLocalDomain(address.slice(at + 1));
     },
     resolve(address: string): Destination[] {
-      return expandRecipient(src, address).destinations;
+      return expandRecipient(now.src, address).destinations;
     },
-    async reload(): Promise<void> {
-      if (file) table = await readAliasFile(file);
+    async reload(next?: Config): Promise<void> {
+      if (next) now = await build(next);
+      else if (now.file) now.set(await readAliasFile(now.file));
     },
   };
 }

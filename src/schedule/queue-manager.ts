@@ -37,6 +37,8 @@ export interface QueueManager {
   settled(id: string, timeoutMs: number): Promise<boolean>;
   /** Flush: everything, one site (-qR), or one message (-qI); ignores retry times. */
   wake(filter?: { site?: string; id?: string }): void;
+  /** A new, validated configuration: retry schedule, maximum age and concurrency apply to later decisions. */
+  reload(config: QueueManagerDeps['config']): void;
   close(): Promise<void>;
 }
 
@@ -51,7 +53,8 @@ const BUSY_RETRY_MS = 3_000;
 const LOCAL_CONCURRENCY = 32;
 
 export function startQueueManager(d: QueueManagerDeps): QueueManager {
-  const { config, paths, log } = d;
+  const { paths, log } = d;
+  let { config } = d;
   const now = d.now ?? Date.now;
   const queue: { id: QueueId; force: boolean; seen?: QueueState }[] = [];
   const queued = new Set<string>();
@@ -208,6 +211,11 @@ export function startQueueManager(d: QueueManagerDeps): QueueManager {
       }
       const site = filter?.site?.toLowerCase();
       void scan(true, site ? (env) => env.recipients.some((r) => domainOf(r.address) === site || domainOf(r.address).endsWith(`.${site}`)) : undefined);
+    },
+    reload(next) {
+      // Messages being attempted finish under the settings they started with.
+      config = next;
+      ctx.config = next;
     },
     async close() {
       closed = true;
