@@ -6,6 +6,7 @@ import type { CommandModule } from 'yargs';
 import { loadConfig, maskSecrets, type Config } from '../config/load.js';
 import { ConfigError, type ConfigIssue } from '../shared/errors.js';
 import { EX } from '../shared/exit-codes.js';
+import { dkimKeyIssues } from '../relay/dkim-sign.js';
 
 /** Secrets taken from the environment that this shell does not have: a note, not a failure. */
 function noteUnsetEnv(c: Config): void {
@@ -40,6 +41,13 @@ export const configCommand: CommandModule<{ config?: string }, { config?: string
       return;
     }
     noteUnsetEnv(config);
+    // Keys that are there but cannot sign (the daemon would refuse to start).
+    const keys = dkimKeyIssues(config.dkim);
+    if (keys.length) {
+      report(config.file, keys);
+      process.exitCode = EX.CONFIG;
+      return;
+    }
     process.stdout.write(`${config.file ?? 'built-in defaults'}: ok\n`);
   },
 };

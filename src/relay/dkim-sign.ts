@@ -7,7 +7,7 @@ import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dkimSign } from 'mailauth/lib/dkim/sign.js';
 import type { Config } from '../config/load.js';
-import { MailroomError } from '../shared/errors.js';
+import { MailroomError, type ConfigIssue } from '../shared/errors.js';
 
 /** Signed by default: the fields RFC 6376 §5.4.1 recommends that mail carries. */
 export const DEFAULT_SIGNED_HEADERS = ['From', 'Reply-To', 'Subject', 'Date', 'To', 'Cc', 'Message-ID', 'In-Reply-To', 'References', 'MIME-Version', 'Content-Type', 'Content-Transfer-Encoding', 'List-Unsubscribe'];
@@ -31,25 +31,51 @@ function algorithmOf(key: KeyObject, where: string): DkimKey['algorithm'] {
   throw new MailroomError('DKIM_KEY_INVALID', `${where}: a ${key.asymmetricKeyType} key cannot sign DKIM (RSA or Ed25519 only)`);
 }
 
-/** Reads every dkim key once; a missing, unreadable or unusable key stops the start with its key path. */
+/** Reads one dkim entry's key; a missing, unreadable or unusable key throws naming its key path. */
+function loadDkimKey(d: Config['dkim'][number], i: number): DkimKey {
+  const where = `dkim[${i}].privateKeyFile (${d.privateKeyFile})`;
+  let pem: string;
+  try {
+    pem = readFileSync(d.privateKeyFile, 'utf8');
+  } catch (err) {
+    throw new MailroomError('DKIM_KEY_UNREADABLE', `${where}: cannot read the key: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+  }
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(pem);
+  } catch (err) {
+    // The message of a PEM parse error carries no key material.
+    throw new MailroomError('DKIM_KEY_INVALID', `${where}: not a private key in PEM form`, { cause: err });
+  }
+  const algorithm = algorithmOf(key, where);
+  // RFC 8301 §3.2: signers MUST use RSA keys of at least 1024 bits.
+  const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+  if (algorithm === 'rsa-sha256' && bits < 1024) throw new MailroomError('DKIM_KEY_INVALID', `${where}: an RSA key of ${bits} bits is too short (at least 1024; 2048 is usual)`);
+  return { domain: d.domain.toLowerCase(), selector: d.selector, pem, algorithm, headers: d.headers ?? DEFAULT_SIGNED_HEADERS };
+}
+
+/** Reads every dkim key once; the first unusable one stops the start with its key path. */
 export function loadDkimKeys(entries: Config['dkim']): DkimKey[] {
-  return entries.map((d, i) => {
-    const where = `dkim[${i}].privateKeyFile (${d.privateKeyFile})`;
-    let pem: string;
+  return entries.map(loadDkimKey);
+}
+
+/**
+ * For `mailroom config check`: each key that is there but cannot sign. A key
+ * the checking user may not read is left to the daemon (as a missing file
+ * is to the file check), so an ordinary user's check does not fail on it.
+ */
+export function dkimKeyIssues(entries: Config['dkim']): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  entries.forEach((d, i) => {
     try {
-      pem = readFileSync(d.privateKeyFile, 'utf8');
+      loadDkimKey(d, i);
     } catch (err) {
-      throw new MailroomError('DKIM_KEY_UNREADABLE', `${where}: cannot read the key: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+      const code = ((err as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+      if (code === 'EACCES' || code === 'EPERM' || code === 'ENOENT') return; // ENOENT: the file check reports it
+      out.push({ path: `dkim[${i}].privateKeyFile`, message: (err as Error).message.replace(/^dkim\[\d+\]\.privateKeyFile \([^)]*\): /, ''), hint: "make one with 'mailroom dkim keygen DOMAIN SELECTOR' (RSA 2048 or Ed25519, PEM)" });
     }
-    let key: KeyObject;
-    try {
-      key = createPrivateKey(pem);
-    } catch (err) {
-      // The message of a PEM parse error carries no key material.
-      throw new MailroomError('DKIM_KEY_INVALID', `${where}: not a private key in PEM form`, { cause: err });
-    }
-    return { domain: d.domain.toLowerCase(), selector: d.selector, pem, algorithm: algorithmOf(key, where), headers: d.headers ?? DEFAULT_SIGNED_HEADERS };
   });
+  return out;
 }
 
 function domainOf(address: string): string {

@@ -79,7 +79,7 @@ test('mail from a domain without a key is sent unsigned', async () => {
   assert.doesNotMatch(host.received()[0]!.data, /DKIM-Signature/i);
 });
 
-test('keygen refuses to overwrite a key without --force (73) and the daemon refuses an unreadable key', async () => {
+test('keygen refuses to overwrite a key without --force (73); config check and the daemon refuse a key that cannot sign', async () => {
   const sb = relaySandbox(() => '');
   cleanups.push(() => sb.cleanup());
   const key = join(sb.dir, 'k.key');
@@ -93,6 +93,9 @@ test('keygen refuses to overwrite a key without --force (73) and the daemon refu
   assert.equal((await mailroom(sb, ['dkim', 'keygen', 'not a domain', 's1', '--out', key])).code, 64);
   writeFileSync(key, 'not a key\n');
   writeFileSync(sb.config, `hostname: test.example\nspool: ${sb.spool}\nsocket: ${sb.socket}\nrelay: { mode: none }\ndkim:\n  - { domain: example.com, selector: s1, privateKeyFile: ${key} }\n`);
+  const check = await mailroom(sb, ['config', 'check']);
+  assert.equal(check.code, 78, check.stderr);
+  assert.match(check.stderr, /dkim\[0\]\.privateKeyFile: not a private key/);
   const r = await mailroom(sb, ['daemon', '--foreground'], { timeoutMs: 15_000 });
   assert.equal(r.code, 78, r.stderr);
   assert.match(r.stderr, /dkim\[0\]\.privateKeyFile .*not a private key/);
