@@ -8,7 +8,9 @@
 // Dovecot (pop3.ts), local delivery into Maildir (local.ts) and IMAP against
 // Dovecot over the same Maildir (imap.ts, a table of its own).
 //
-// Knobs (environment): BENCH_ONLY=startup,seq,socket,disk,relay,pop3,local,imap;
+// Also: the network SMTP listener, plain TCP and STARTTLS + AUTH (listener-load.ts).
+//
+// Knobs (environment): BENCH_ONLY=startup,seq,socket,listener,disk,relay,pop3,local,imap; BENCH_LISTENER (messages);
 // BENCH_IMAP_IDLE=0 and BENCH_IMAP_SERVERS=mailroom for quicker IMAP iterations
 // BENCH_STARTUP_RUNS BENCH_SEQ  BENCH_SOCKET  BENCH_SOCKET_WARMUP (0: none)  BENCH_CLIENTS  BENCH_DISK  BENCH_RELAY
 // BENCH_POP3  BENCH_LOCAL  BENCH_IMAP (messages)  BENCH_IMAP_IDLE (clients)  BENCH_IMAP_SERVERS (mailroom,dovecot)
@@ -22,6 +24,8 @@ import { measureDiskConcurrent, measureDiskGroup, measureDiskJournal, measureDis
 import { createBox, createQuietBox, ROOT, startDaemon } from './sandbox.js';
 import { measureSequentialSendmail, type SeqResult } from './sendmail-seq.js';
 import { measureSocket, type SocketResult } from './socket-load.js';
+import { configureListeners, measureListener } from './listener-load.js';
+import { createServer } from 'node:net';
 import { describeStartup, FRONTEND, measureStartup, type StartupResult } from './startup.js';
 import { ms, rate } from './stats.js';
 import { runLocalBench } from './local.js';
@@ -33,7 +37,7 @@ const num = (name: string, dflt: number) => {
   const v = Number(process.env[name]);
   return Number.isFinite(v) && v > 0 ? v : dflt;
 };
-const only = new Set((process.env.BENCH_ONLY ?? 'startup,seq,socket,disk,relay,pop3,local,imap').split(',').map((s) => s.trim()));
+const only = new Set((process.env.BENCH_ONLY ?? 'startup,seq,socket,listener,disk,relay,pop3,local,imap').split(',').map((s) => s.trim()));
 
 const FS_TYPES: Record<number, string> = { 0xef53: 'ext4', 0x01021994: 'tmpfs', 0x58465342: 'xfs', 0x9123683e: 'btrfs', 0x794c7630: 'overlayfs', 0x2fc12fc1: 'zfs' };
 
@@ -77,6 +81,8 @@ async function main(): Promise<void> {
   let seqFe: SeqResult | undefined;
   let sock: SocketResult | undefined;
   let sockCold: SocketResult | undefined;
+  let listenPlain: SocketResult | undefined;
+  let listenTls: SocketResult | undefined;
   let disk1: DiskResult | undefined;
   let diskN: DiskResult | undefined;
   let diskG: DiskResult | undefined;
@@ -170,6 +176,38 @@ async function main(): Promise<void> {
         sockBox.remove();
       }
     }
+    if (only.has('listener')) {
+      const lBox = createQuietBox('listener');
+      const port = () =>
+        new Promise<number>((r) => {
+          const srv = createServer().listen(0, '127.0.0.1', () => {
+            const p = (srv.address() as { port: number }).port;
+            srv.close(() => r(p));
+          });
+        });
+      try {
+        await configureListeners(lBox, await port(), await port());
+        const text = readFileSync(lBox.config, 'utf8');
+        const [plainPort, tlsPort] = [...text.matchAll(/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1]));
+        const daemon = await startDaemon(lBox, daemonArgs);
+        try {
+          await settle();
+          const n = num('BENCH_LISTENER', 5000);
+          const warm = num('BENCH_SOCKET_WARMUP', 2000);
+          process.stdout.write(`listener: warming up with ${warm} messages, then ${n} over ${clients} plain TCP connections ...\n`);
+          await measureListener(plainPort!, 'plain', warm, clients, 60_000);
+          listenPlain = await measureListener(plainPort!, 'plain', n, clients, 120_000);
+          process.stdout.write(`  ${listenPlain.sent} in ${(listenPlain.ms / 1000).toFixed(1)} s\n`);
+          process.stdout.write(`listener: ${n} messages over ${clients} STARTTLS + AUTH connections ...\n`);
+          listenTls = await measureListener(tlsPort!, 'tls', n, clients, 120_000);
+          process.stdout.write(`  ${listenTls.sent} in ${(listenTls.ms / 1000).toFixed(1)} s\n`);
+        } finally {
+          await daemon.stop();
+        }
+      } finally {
+        lBox.remove();
+      }
+    }
   } finally {
     box.remove();
   }
@@ -221,6 +259,8 @@ async function main(): Promise<void> {
   if (sockCold) {
     rows.push({ what: `socket SMTP, the warm-up: the first ${sockCold.sent} messages of the freshly started daemon`, result: rate((sockCold.sent * 1000) / sockCold.ms), target: '' });
   }
+  if (listenPlain) rows.push({ what: `listener SMTP over TCP, ${listenPlain.clients} clients, PIPELINING, plain (${listenPlain.sent}${listenPlain.capped ? ` of ${listenPlain.wanted}, time cap` : ''} messages)`, result: rate((listenPlain.sent * 1000) / listenPlain.ms), target: '≥ 2,500/s' });
+  if (listenTls) rows.push({ what: `listener SMTP over TCP, ${listenTls.clients} clients, PIPELINING, STARTTLS + AUTH (${listenTls.sent}${listenTls.capped ? ` of ${listenTls.wanted}, time cap` : ''} messages)`, result: rate((listenTls.sent * 1000) / listenTls.ms), target: '' });
   if (disk1) rows.push({ what: `disk: create+write+fsync+rename+dir fsync, 1 writer (${disk1.ops})`, result: rate((disk1.ops * 1000) / disk1.ms), target: 'ceiling' });
   if (diskN) rows.push({ what: `disk: the same, ${diskN.writers} writers (${diskN.ops})`, result: rate((diskN.ops * 1000) / diskN.ms), target: 'ceiling' });
   if (diskG) rows.push({ what: `disk: group commit by syncfs, batches of ${diskG.writers} (2 new files + rename each, one syncfs) (${diskG.ops} messages)`, result: rate((diskG.ops * 1000) / diskG.ms), target: 'ceiling' });

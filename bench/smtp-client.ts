@@ -16,11 +16,28 @@ export class SmtpClient {
   private waiters: { n: number; resolve: (r: Reply[]) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }[] = [];
   private failed: Error | undefined;
 
+  private readonly onDataFn = (d: string) => this.onData(d);
+  private readonly onErrorFn = (e: Error) => this.fail(e);
+  private readonly onCloseFn = () => this.fail(new Error('connection closed'));
+
   private constructor(private readonly sock: Socket) {
     sock.setEncoding('latin1');
-    sock.on('data', (d: string) => this.onData(d));
-    sock.on('error', (e) => this.fail(e));
-    sock.on('close', () => this.fail(new Error('connection closed')));
+    sock.on('data', this.onDataFn);
+    sock.on('error', this.onErrorFn);
+    sock.on('close', this.onCloseFn);
+  }
+
+  /** A client on a connected socket (TCP, or TLS after STARTTLS). */
+  static over(sock: Socket): SmtpClient {
+    return new SmtpClient(sock);
+  }
+
+  /** Gives the socket back (for STARTTLS): this client reads no more from it. */
+  detach(): Socket {
+    this.sock.off('data', this.onDataFn);
+    this.sock.off('error', this.onErrorFn);
+    this.sock.off('close', this.onCloseFn);
+    return this.sock;
   }
 
   static open(path: string, timeoutMs = 10_000): Promise<SmtpClient> {

@@ -146,8 +146,24 @@ export const configSchema = z
           .object({
             address: hostPort,
             tls: z.enum(['starttls', 'implicit', 'none']).default('starttls'),
-            auth: z.enum(['required', 'optional', 'none']).default('required'),
+            // 'none' is the older spelling of 'off'.
+            auth: z
+              .enum(['required', 'optional', 'off', 'none'])
+              .default('required')
+              .transform((a) => (a === 'none' ? 'off' : a)),
             relayFrom: z.array(cidr).default([]),
+            // Per-listener limits (submit/listener/); Postfix's defaults where it has one.
+            maxRecipients: z.number().int().min(1).default(1000),
+            maxMessageSize: size.optional(),
+            maxConnectionsPerClient: z.number().int().min(1).default(50),
+            maxErrors: z.number().int().min(1).default(20),
+            rateLimit: z
+              .object({
+                perUser: z.object({ messages: z.number().int().min(1), per: duration }).strict().optional(),
+                perClient: z.object({ messages: z.number().int().min(1), per: duration }).strict().optional(),
+              })
+              .strict()
+              .optional(),
           })
           .strict(),
       )

@@ -20,6 +20,7 @@ import { imapOptionsFrom, startImapServer } from '../imap/server.js';
 import { pop3OptionsFrom, startPop3Server } from '../pop3/server.js';
 import { startSocketServer } from '../submit/socket/server.js';
 import { startFrontendServer } from '../submit/frontend/server.js';
+import { startSmtpListeners } from '../submit/listener/server.js';
 import { startControl } from './control.js';
 import { listenPickupFifo } from './pickup-fifo.js';
 import { lockSpool } from './pid-lock.js';
@@ -133,6 +134,8 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
   const frontend = await startFrontendServer(config, publisher, log, loadSpoolNative());
   // One throttle for POP3 and IMAP: failures on either count against the address.
   const throttle = new LoginThrottle();
+  // The network SMTP listeners (`listen`), sharing that throttle for AUTH.
+  const listeners = await startSmtpListeners(config, { publisher, log, throttle });
   const pop3Options = pop3OptionsFrom(config, log);
   const pop3 = pop3Options ? await startPop3Server({ ...pop3Options, throttle }) : undefined;
   const imapOptions = imapOptionsFrom(config, log, throttle);
@@ -146,7 +149,8 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
     { name: 'queue', reload: (c) => runner?.reload(c) },
     ...(pop3 ? [{ name: 'pop3', reload: (c: Config) => pop3.reload(c) }] : []),
     ...(imap ? [{ name: 'imap', reload: (c: Config) => imap.reload(c) }] : []),
-    // >>> network SMTP listener (src/submit/listener/): add `{ name: 'listener', reload: (c) => listener.reload(c) },` here at merge.
+    // The listeners log an added, removed or re-addressed entry as needing a restart themselves.
+    { name: 'listener', reload: (c) => listeners.reload(c) },
   ];
   const reloader = createReloader(config, reloadables, log);
   const metrics = config.metrics ? await startMetrics(config.metrics.listen, { status: () => stats.snapshot(), paths }, log) : undefined;
@@ -158,6 +162,7 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
       // sessions already open may finish their transaction (closeTimeout).
       const submissionsDone = socket.close();
       const frontendDone = frontend?.close();
+      const listenersDone = listeners.close();
       await control.close();
       await fifo?.close();
       await pop3?.close();
@@ -165,6 +170,7 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
       await metrics?.close();
       await submissionsDone;
       await frontendDone;
+      await listenersDone;
       await pickup?.close();
       await publisher.idle();
       await runner?.close();

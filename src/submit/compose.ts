@@ -40,6 +40,8 @@ export interface Submission {
   /** How it came in, for the Received header: "local" (argv) or "ESMTP" (-bs). */
   protocol: string;
   helo?: string;
+  /** Clauses after "from HELO" in Received (the network listener: client address, TLS, authenticated user). */
+  fromDetail?: string[];
   /** The message as read, already cut at a lone "." when that applies. */
   input: Buffer;
   now?: Date;
@@ -88,7 +90,7 @@ export function composeSubmission(s: Submission): Composed {
   const by = s.view.hostname;
   const who = s.identity.uid >= 0 ? `mailroom, from userid ${s.identity.uid}` : 'mailroom';
   // Received as Postfix lays it out (from/by/with, then "id ...; date" on a line of its own), folded between clauses.
-  const clauses = s.protocol === 'local' ? [`by ${by} (${who})`] : [`from ${s.helo ?? 'localhost'}`, `by ${by} (${who})`, `with ${s.protocol}`];
+  const clauses = s.protocol === 'local' ? [`by ${by} (${who})`] : [`from ${s.helo ?? 'localhost'}`, ...(s.fromDetail ?? []), `by ${by} (${who})`, `with ${s.protocol}`];
   const received: HeaderField = { name: 'Received', lines: foldClauses('Received', [clauses, [`id ${s.id};`, date]]) };
   if (!hasField(fields, 'Date')) fields.push({ name: 'Date', lines: foldField('Date', date) });
   if (!hasField(fields, 'Message-ID')) fields.push({ name: 'Message-ID', lines: foldField('Message-ID', `<${s.id}@${by}>`) });

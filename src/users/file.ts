@@ -85,7 +85,13 @@ export async function setUserHash(path: string, name: string, hash: string): Pro
   const n = checkUserName(name);
   await rewrite(path, (lines) => {
     let found = false;
-    const out = lines.map((l) => (lineUser(l) === n ? ((found = true), `${n}:${hash}`) : l));
+    // A new password keeps the user's sender addresses (the third field).
+    const out = lines.map((l) => {
+      const u = parseUserLine(l);
+      if (u?.name !== n) return l;
+      found = true;
+      return u.addresses?.length ? `${n}:${hash}:${u.addresses.join(',')}` : `${n}:${hash}`;
+    });
     if (!found) throw new MailroomError('USER_UNKNOWN', `no such user: ${n}`);
     return out;
   });

@@ -1,4 +1,6 @@
-// The users file format (`name:hash` lines, `#` comments) and the light,
+// The users file format (`name:hash` lines, optionally `name:hash:addresses`
+// naming the extra sender addresses the user may use on the SMTP listener,
+// `#` comments) and the light,
 // synchronous name reader the sendmail path and the router use. The one parser
 // of the file: a line without a colon (or with nothing before it) is no user.
 // Imports only node:fs: no crypto, no config, so it costs nothing at start-up.
@@ -8,6 +10,8 @@ import { FileCache } from '../shared/file-cache.js';
 export interface UserLine {
   name: string;
   hash: string;
+  /** The optional third field: extra sender addresses (`a@dom.example`, `*@dom.example`), lower-cased. */
+  addresses?: string[];
 }
 
 const namesCache = new FileCache<Set<string>>();
@@ -24,7 +28,13 @@ export function parseUserLine(raw: string): UserLine | undefined {
   const colon = line.indexOf(':');
   if (colon <= 0) return undefined;
   const name = line.slice(0, colon).trim().toLowerCase();
-  return name ? { name, hash: line.slice(colon + 1).trim() } : undefined;
+  // A scrypt hash has no colon: a second one starts the address list.
+  const rest = line.slice(colon + 1);
+  const second = rest.indexOf(':');
+  const hash = (second < 0 ? rest : rest.slice(0, second)).trim();
+  if (!name) return undefined;
+  if (second < 0) return { name, hash };
+  return { name, hash, addresses: rest.slice(second + 1).split(',').map((a) => a.trim().toLowerCase()).filter((a) => a !== '') };
 }
 
 /** Users as written in the file; blank lines, comments and malformed lines are skipped. */

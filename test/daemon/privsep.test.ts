@@ -5,6 +5,7 @@
 // nobody but the owner and the daemon can read it; IMAP, served by the
 // unprivileged daemon, reads and changes that Maildir.
 import assert from 'node:assert/strict';
+import { TcpSmtp } from '../listener/client.js';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -49,15 +50,17 @@ let daemonUid = 0;
 let aliceUid = 0;
 let pop3Port = 0;
 let imapPort = 0;
+let smtpPort = 0;
 before(async () => {
   if (skip) return;
   daemonUid = ensureAccount(DAEMON_USER);
   aliceUid = ensureAccount(MAIL_USER);
   pop3Port = await freeLowPort();
   imapPort = await freeLowPort();
+  smtpPort = await freeLowPort();
   sb = sandboxWith(
     (dir) =>
-      `user: ${DAEMON_USER}\nusers: ${dir}/users\nlocal:\n  mailboxes: ${dir}/mail\naliases:\n  postmaster: root\npop3:\n  listen: 127.0.0.1:${pop3Port}\n  tls: none\nimap:\n  listen: 127.0.0.1:${imapPort}\n  tls: none\nrelay:\n  mode: hold\n  smarthosts:\n    - { host: 127.0.0.1, port: 2, auth: { user: relay, passwordFile: ${dir}/secret } }\n`,
+      `user: ${DAEMON_USER}\nusers: ${dir}/users\nlocal:\n  mailboxes: ${dir}/mail\naliases:\n  postmaster: root\npop3:\n  listen: 127.0.0.1:${pop3Port}\n  tls: none\nimap:\n  listen: 127.0.0.1:${imapPort}\n  tls: none\nlisten:\n  - { address: "127.0.0.1:${smtpPort}", tls: none, auth: off }\nrelay:\n  mode: hold\n  smarthosts:\n    - { host: 127.0.0.1, port: 2, auth: { user: relay, passwordFile: ${dir}/secret } }\n`,
     { worldReadable: true, prefix: 'mailroom-privsep-' },
   );
   // A smart-host password left root's alone: the daemon's account cannot read it, and says so.
@@ -167,6 +170,16 @@ test('IMAP, served by the unprivileged daemon, reads and changes a system user\'
   assert.equal(statSync(join(maildir, '.Sent', 'cur', sent[0]!)).mode & 0o777, 0o640);
   // The Maildir itself still belongs to its owner.
   assert.equal(statSync(maildir).uid, aliceUid);
+});
+
+// After the POP3 test: its message lands in bob's mailbox, which that test reads.
+test('the SMTP listener on a port below 1024 is bound by root and served by the daemon', { skip }, async () => {
+  const c = await TcpSmtp.open(smtpPort, '127.0.0.1');
+  assert.match(await c.hello(), /^250/);
+  assert.match(await c.cmd('MAIL FROM:<someone@remote.example>'), /^250/);
+  assert.match(await c.cmd('RCPT TO:<bob@test.example>'), /^250/);
+  assert.match(await c.data('Subject: over the network\r\n\r\nhi bob'), /^250 2\.0\.0 Ok: queued as/);
+  c.close();
 });
 
 test('SIGTERM to the root process stops both processes', { skip }, async () => {

@@ -4,16 +4,13 @@
 // Extensions: SIZE, 8BITMIME, SMTPUTF8, PIPELINING, DSN. ENHANCEDSTATUSCODES is not
 // advertised (smtp-server would prefix its own codes to ours); our replies carry them in the text.
 import { chmodSync, promises as fsp } from 'node:fs';
-import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import { SMTPServer, type SMTPServerSession } from 'smtp-server';
 import type { Config } from '../../config/load.js';
 import { submitViewOf } from '../../config/load.js';
 import { MailroomError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
-import { replyFor } from '../../shared/replies.js';
-import { newEnvelope, type DsnNotify } from '../../spool/envelope.js';
 import type { Publisher } from '../../spool/publish.js';
-import { newQueueId } from '../../spool/queue-id.js';
-import { composeSubmission } from '../compose.js';
+import { queueData, smtpError } from '../smtp-data.js';
 import { allowImmediateGreeting } from './greeting.js';
 import { boundCommandLines } from './line-limit.js';
 import { explainRcptSyntax } from './rcpt-syntax.js';
@@ -23,21 +20,6 @@ import { isKnownLocalName, localNameOf } from '../../route/known-local.js';
 
 export interface SocketServer {
   close(): Promise<void>;
-}
-
-function smtpError(err: unknown): Error & { responseCode: number } {
-  const r = replyFor(err);
-  return Object.assign(new Error(`${r.enhanced} ${r.text}`), { responseCode: r.code });
-}
-
-async function readLimited(stream: SMTPServerDataStream, limit: number): Promise<Buffer | undefined> {
-  const parts: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    total += chunk.length;
-    if (total <= limit) parts.push(chunk);
-  }
-  return stream.sizeExceeded || total > limit ? undefined : Buffer.concat(parts, total);
 }
 
 export async function startSocketServer(config: Config, publisher: Publisher, log: Logger): Promise<SocketServer> {
@@ -82,37 +64,9 @@ export async function startSocketServer(config: Config, publisher: Publisher, lo
     },
     onData(stream, session, cb) {
       void (async () => {
-        const id = newQueueId();
-        const data = await readLimited(stream, config.maxMessageSize);
-        if (!data) throw new MailroomError('MESSAGE_TOO_BIG', 'message too big');
-        const env = session.envelope as typeof session.envelope & { dsn?: { ret?: string; envid?: string } };
-        const rcpts = env.rcptTo as (typeof env.rcptTo[number] & { dsn?: { notify?: string[]; orcpt?: string } })[];
-        const mailArgs = (env.mailFrom && env.mailFrom.args) || {};
-        const composed = composeSubmission({
-          view,
-          id,
-          identity: { uid: -1, user: 'socket' },
-          sender: env.mailFrom ? env.mailFrom.address : '',
-          recipients: rcpts.map((r) => r.address),
-          extractRecipients: false,
-          ret: env.dsn?.ret === 'FULL' || env.dsn?.ret === 'HDRS' ? env.dsn.ret : undefined,
-          envid: env.dsn?.envid,
-          body: String((mailArgs as Record<string, unknown>).BODY ?? '').toUpperCase() === '8BITMIME' ? '8BITMIME' : undefined,
-          protocol: lmtp ? 'LMTP' : 'ESMTP',
-          helo: session.hostNameAppearsAs,
-          input: data,
-        });
-        // RFC 6531 §3.4: SMTPUTF8 on MAIL FROM is the client's word that the message needs it.
-        if ((mailArgs as Record<string, unknown>).SMTPUTF8 === true) composed.drop.smtputf8 = true;
-        composed.drop.recipients.forEach((r, i) => {
-          const dsn = rcpts[i]?.dsn;
-          if (dsn?.notify?.length) r.notify = dsn.notify.map((n) => n.toUpperCase()) as DsnNotify[];
-          if (dsn?.orcpt) r.orcpt = dsn.orcpt;
-        });
-        const envelope = newEnvelope(id, composed.drop, { uid: null, user: null, source: 'socket', size: composed.content.length });
-        await publisher.publish(envelope, composed.content);
-        log.event(id, 'queued', { from: `<${envelope.sender}>`, size: envelope.size, nrcpt: envelope.recipients.length, via: lmtp ? 'socket-lmtp' : 'socket', sid: (session as { sid?: string }).sid });
-        return `2.0.0 Ok: queued as ${id}`;
+        const envelope = await queueData(stream, session, { view, publisher, maxSize: config.maxMessageSize, protocol: lmtp ? 'LMTP' : 'ESMTP', user: null, source: 'socket' });
+        log.event(envelope.id, 'queued', { from: `<${envelope.sender}>`, size: envelope.size, nrcpt: envelope.recipients.length, via: lmtp ? 'socket-lmtp' : 'socket', sid: (session as { sid?: string }).sid });
+        return `2.0.0 Ok: queued as ${envelope.id}`;
       })().then(
         (msg) => cb(null, msg),
         (err) => {

@@ -85,13 +85,22 @@ export function answerParserErrors(when: (c: ConnectionView) => boolean, handle:
   return true;
 }
 
-/** Lets `answer` reply to a RCPT command before smtp-server parses it; it returns true when it did. */
-export function beforeRcpt(answer: (c: ConnectionView, command: string) => boolean): void {
+type RcptAnswer = (c: ConnectionView, command: string) => boolean;
+const rcptAnswers = new Map<string, RcptAnswer>();
+
+/**
+ * Lets `answer` reply to a RCPT command before smtp-server parses it; it
+ * returns true when it did. Answers run in the order registered, one per `name`.
+ */
+export function beforeRcpt(answer: RcptAnswer, name = 'default'): void {
+  if (!rcptAnswers.has(name)) rcptAnswers.set(name, answer);
   if (installed.has('handler_RCPT')) return;
   installed.add('handler_RCPT');
   const original = proto.handler_RCPT!;
   proto.handler_RCPT = function (this: Internals, command, callback) {
-    if (answer(viewOf(this), command.toString())) return callback();
+    const view = viewOf(this);
+    const text = command.toString();
+    for (const a of rcptAnswers.values()) if (a(view, text)) return callback();
     return original.call(this, command, callback);
   };
 }
