@@ -17,6 +17,7 @@ let sb: Sandbox;
 let daemon: DaemonProc;
 let pop3Port: number;
 let imapPort: number;
+let smtpPort: number;
 let deadPort: number;
 let peer: SmartHost | undefined;
 let certs: { old: { cert: string; key: string }; next: { cert: string; key: string } };
@@ -29,7 +30,8 @@ function writeConfig(o: { alias: string; smarthost: number; extra?: string; pop3
     `hostname: test.example\nspool: ${d}/spool\nsocket: ${d}/run/submit.sock\nusers: ${d}/users\n` +
       `aliases:\n  postmaster: ${o.alias}\nlocal:\n  mailboxes: ${d}/mail\n  domains: [test.example]\n  systemUsers: false\n` +
       `relay:\n  mode: smarthost\n  retry: [1h]\n  smarthosts:\n    - { host: 127.0.0.1, port: ${o.smarthost}, tls: none }\n` +
-      `tls:\n  cert: ${live().cert}\n  key: ${live().key}\npop3:\n  listen: 127.0.0.1:${o.pop3 ?? pop3Port}\n  tls: starttls\nimap:\n  listen: 127.0.0.1:${imapPort}\n  tls: starttls\n${o.extra ?? ''}`,
+      `tls:\n  cert: ${live().cert}\n  key: ${live().key}\npop3:\n  listen: 127.0.0.1:${o.pop3 ?? pop3Port}\n  tls: starttls\nimap:\n  listen: 127.0.0.1:${imapPort}\n  tls: starttls\n` +
+      `listen:\n  - { address: 127.0.0.1:${smtpPort}, tls: starttls, auth: optional }\n${o.extra ?? ''}`,
   );
 }
 
@@ -74,6 +76,41 @@ print(hashlib.sha256(m.sock.getpeercert(binary_form=True)).hexdigest())
 m.logout()
 `;
 
+// An SMTP client of the network listener: STARTTLS, prints the certificate's
+// SHA-256, then (with HOLD) waits for a line before it sends a message to carol.
+const smtpScript = `import smtplib, ssl, hashlib, os, sys
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+s = smtplib.SMTP('127.0.0.1', int(os.environ['PORT']), timeout=20)
+s.ehlo('client.test'); s.starttls(context=ctx); s.ehlo('client.test')
+fp = hashlib.sha256(s.sock.getpeercert(binary_form=True)).hexdigest()
+print('OPEN ' + fp, flush=True)
+if os.environ.get('HOLD'): sys.stdin.readline()
+s.sendmail('ops@test.example', ['carol@test.example'], b'Subject: over smtp\\r\\n\\r\\nfive\\r\\n')
+s.quit()
+print('SENT', flush=True)
+`;
+
+function smtpSession(hold: boolean): { opened: Promise<string>; finish(): Promise<string> } {
+  const proc = spawn(PYTHON, ['-c', smtpScript], { env: { ...process.env, PORT: String(smtpPort), ...(hold ? { HOLD: '1' } : {}) }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  proc.stdout.on('data', (d) => (out += d));
+  proc.stderr.on('data', (d) => (err += d));
+  const timer = setTimeout(() => proc.kill('SIGKILL'), 30_000);
+  const exited = new Promise<number | null>((r) => proc.on('exit', (c) => (clearTimeout(timer), r(c))));
+  return {
+    opened: waitFor(() => /OPEN \w+/.test(out) || proc.exitCode !== null, 20_000, 'smtp session').then(() => {
+      assert.match(out, /OPEN \w+/, err);
+      return /OPEN (\w+)/.exec(out)![1]!;
+    }),
+    finish: async () => {
+      proc.stdin.end('go\n');
+      assert.equal(await exited, 0, err);
+      return out;
+    },
+  };
+}
+
 function pop3Session(user: string, hold: boolean): { opened: Promise<string>; finish(): Promise<{ fp: string; stat: number[]; quit: string }> } {
   const proc = spawn(PYTHON, ['-c', pop3Script], { env: { ...process.env, PORT: String(pop3Port), POPUSER: user, ...(hold ? { HOLD: '1' } : {}) }, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
@@ -99,6 +136,7 @@ before(async () => {
   sb = sandbox('', { ownDaemon: true });
   pop3Port = await freePort();
   imapPort = await freePort();
+  smtpPort = await freePort();
   deadPort = await freePort(); // nothing listens there: relayed mail is deferred
   mkdirSync(join(sb.dir, 'old'));
   mkdirSync(join(sb.dir, 'next'));
@@ -108,7 +146,7 @@ before(async () => {
   copyFileSync(certs.old.key, live().key);
   writeFileSync(join(sb.dir, 'users'), '');
   writeConfig({ alias: 'alice', smarthost: deadPort });
-  for (const u of ['alice', 'bob']) {
+  for (const u of ['alice', 'bob', 'carol']) {
     const r = await run(join(BIN, 'mailroom'), ['user', 'add', u, '--password-stdin', '--config', sb.config], `${u}pw\n`);
     assert.equal(r.code, 0, r.stderr);
   }
@@ -135,9 +173,11 @@ it('a changed alias takes effect after SIGHUP', async () => {
   assert.match(readFileSync(join(sb.dir, 'mail/bob/new', newMail('bob')[0]!), 'utf8'), /Subject: after/);
 });
 
-it('a renewed certificate is served to new POP3 STLS and IMAP STARTTLS sessions; an open session keeps working', async () => {
+it('a renewed certificate is served to new POP3 STLS, IMAP and SMTP STARTTLS sessions; open sessions keep working', async () => {
   const old = pop3Session('alice', true);
   assert.equal(await old.opened, sha256(certs.old.cert));
+  const oldSmtp = smtpSession(true);
+  assert.equal(await oldSmtp.opened, sha256(certs.old.cert));
   // Renewed in place, as certbot does: the configuration file itself is unchanged.
   copyFileSync(certs.next.cert, live().cert);
   copyFileSync(certs.next.key, live().key);
@@ -155,6 +195,12 @@ it('a renewed certificate is served to new POP3 STLS and IMAP STARTTLS sessions;
   const imap = await run(PYTHON, ['-c', imapScript], '', { env: { PORT: String(imapPort) } });
   assert.equal(imap.code, 0, imap.stderr);
   assert.equal(imap.stdout.trim(), sha256(certs.next.cert));
+  // The network SMTP listener too; the session opened before still sends.
+  const freshSmtp = smtpSession(false);
+  assert.equal(await freshSmtp.opened, sha256(certs.next.cert));
+  assert.match(await freshSmtp.finish(), /SENT/);
+  assert.match(await oldSmtp.finish(), /SENT/);
+  await waitFor(() => newMail('carol').length === 2, 15_000, 'both SMTP messages delivered to carol');
 });
 
 it('mail deferred before a reload stays queued and goes out by the new smart host', async () => {
