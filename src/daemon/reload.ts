@@ -3,11 +3,10 @@
 // check is handed to the services; otherwise the one in force stays and the
 // problems are logged with their key paths. Keys that name a listener or the
 // spool cannot change under a running daemon: they are reported, not applied.
-import { readFileSync } from 'node:fs';
-import { createSecureContext } from 'node:tls';
 import { loadConfig, type Config } from '../config/load.js';
 import { ConfigError, type ConfigIssue } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
+import { loadTlsMaterial } from '../shared/tls-material.js';
 
 /** A service that applies a new, validated Config to what starts after it. */
 export interface Reloadable {
@@ -52,10 +51,10 @@ function describe(issues: ConfigIssue[]): string {
 function checkTls(config: Config): ConfigIssue[] {
   if (!config.tls) return [];
   try {
-    createSecureContext({ cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) });
+    loadTlsMaterial('reload', config.tls);
     return [];
   } catch (err) {
-    return [{ path: 'tls.cert', message: `cannot load tls.cert/tls.key: ${(err as Error).message}` }];
+    return [{ path: 'tls.cert', message: `cannot load tls.cert/tls.key: ${((err as Error).cause as Error).message}` }];
   }
 }
 

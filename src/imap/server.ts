@@ -3,14 +3,14 @@
 // an optional implicit-TLS listener (`imap.tlsListen`, RFC 8314). Sessions
 // share one login throttle (the daemon passes POP3's) and the connection
 // limits. Stops by closing the listeners and ending every session.
-import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { createSecureContext, createServer as createTlsServer, Server as TlsServer, type SecureContext } from 'node:tls';
+import { createServer as createTlsServer, Server as TlsServer } from 'node:tls';
 import type { Config } from '../config/load.js';
 import { openUserStore } from '../mailbox/folder-store.js';
 import type { UserStore } from '../mailbox/folders.js';
 import { MailroomError } from '../shared/errors.js';
 import { listenOn } from '../shared/listeners.js';
+import { loadTlsMaterial } from '../shared/tls-material.js';
 import type { Logger } from '../shared/log.js';
 import { LoginThrottle } from '../users/throttle.js';
 import { capabilities } from './commands/capability.js';
@@ -76,18 +76,8 @@ export function imapOptionsFrom(config: Config, log: Logger, throttle?: LoginThr
   };
 }
 
-function loadCert(opts: ImapOptions): { pem?: { cert: Buffer; key: Buffer }; secureContext?: SecureContext } {
-  if (!opts.cert) return {};
-  try {
-    const pem = { cert: readFileSync(opts.cert.cert), key: readFileSync(opts.cert.key) };
-    return { pem, secureContext: createSecureContext(pem) };
-  } catch (err) {
-    throw new MailroomError('TLS_CERT_UNREADABLE', 'config', `IMAP: cannot load tls.cert/tls.key: ${(err as Error).message}`, { cause: err });
-  }
-}
-
 export async function startImapServer(opts: ImapOptions): Promise<ImapServer> {
-  const { pem, secureContext } = loadCert(opts);
+  const { pem, secureContext } = opts.cert ? loadTlsMaterial('IMAP', opts.cert) : {};
   if ((opts.tls !== 'none' || opts.tlsListen) && !secureContext) throw new MailroomError('CONFIG_INVALID', 'config', 'IMAP TLS is asked for but tls.cert/tls.key are not set');
   const ctx: ImapContext = {
     usersFile: opts.usersFile,
@@ -152,14 +142,9 @@ export async function startImapServer(opts: ImapOptions): Promise<ImapServer> {
     tlsAddress,
     reload(config) {
       if (config.tls && (ctx.secureContext || servers.some((s) => s instanceof TlsServer))) {
-        let next: { cert: Buffer; key: Buffer };
-        try {
-          next = { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) };
-          ctx.secureContext = createSecureContext(next);
-        } catch (err) {
-          throw new MailroomError('TLS_CERT_UNREADABLE', `IMAP: cannot load tls.cert/tls.key: ${(err as Error).message}`, { cause: err });
-        }
-        for (const s of servers) if (s instanceof TlsServer) s.setSecureContext(next);
+        const next = loadTlsMaterial('IMAP', config.tls);
+        ctx.secureContext = next.secureContext;
+        for (const s of servers) if (s instanceof TlsServer) s.setSecureContext(next.pem);
       }
       ctx.usersFile = config.users;
     },

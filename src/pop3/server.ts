@@ -3,11 +3,11 @@
 // an optional implicit-TLS listener (`pop3.tlsListen`, RFC 8314). Sessions
 // share one throttle and one table of mailbox locks. Stops by closing the
 // listeners and ending sessions without UPDATE (no deletions applied).
-import { readFileSync } from 'node:fs';
 import { listenOn } from '../shared/listeners.js';
+import { loadTlsMaterial } from '../shared/tls-material.js';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 export { parseHostPort } from '../shared/host-port.js';
-import { createSecureContext, createServer as createTlsServer, Server as TlsServer, type SecureContext } from 'node:tls';
+import { createServer as createTlsServer, Server as TlsServer } from 'node:tls';
 import type { Config } from '../config/load.js';
 import { MailroomError } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
@@ -69,16 +69,7 @@ export function pop3OptionsFrom(config: Config, log: Logger): Pop3Options | unde
 }
 
 export async function startPop3Server(opts: Pop3Options): Promise<Pop3Server> {
-  let secureContext: SecureContext | undefined;
-  let pem: { cert: Buffer; key: Buffer } | undefined;
-  if (opts.cert) {
-    try {
-      pem = { cert: readFileSync(opts.cert.cert), key: readFileSync(opts.cert.key) };
-      secureContext = createSecureContext(pem);
-    } catch (err) {
-      throw new MailroomError('TLS_CERT_UNREADABLE', `POP3: cannot load tls.cert/tls.key: ${(err as Error).message}`, { cause: err });
-    }
-  }
+  const { pem, secureContext } = opts.cert ? loadTlsMaterial('POP3', opts.cert) : {};
   if ((opts.tls !== 'none' || opts.tlsListen) && !secureContext) throw new MailroomError('CONFIG_INVALID', 'POP3 TLS is asked for but tls.cert/tls.key are not set');
   const ctx: Pop3Context = {
     usersFile: opts.usersFile,
@@ -132,14 +123,9 @@ export async function startPop3Server(opts: Pop3Options): Promise<Pop3Server> {
     tlsAddress,
     reload(config) {
       if (config.tls && (ctx.secureContext || servers.some((s) => s instanceof TlsServer))) {
-        let next: { cert: Buffer; key: Buffer };
-        try {
-          next = { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) };
-          ctx.secureContext = createSecureContext(next);
-        } catch (err) {
-          throw new MailroomError('TLS_CERT_UNREADABLE', `POP3: cannot load tls.cert/tls.key: ${(err as Error).message}`, { cause: err });
-        }
-        for (const s of servers) if (s instanceof TlsServer) s.setSecureContext(next);
+        const next = loadTlsMaterial('POP3', config.tls);
+        ctx.secureContext = next.secureContext;
+        for (const s of servers) if (s instanceof TlsServer) s.setSecureContext(next.pem);
       }
       ctx.usersFile = config.users;
     },
