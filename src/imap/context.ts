@@ -5,7 +5,7 @@ import type { SecureContext } from 'node:tls';
 import type { UserStore } from '../mailbox/folders.js';
 import type { Logger } from '../shared/log.js';
 import type { LoginThrottle } from '../users/throttle.js';
-import type { ConnectionCounter } from './limits.js';
+import type { ConnectionCounter } from '../shared/connection-counter.js';
 
 export interface ImapContext {
   usersFile: string;

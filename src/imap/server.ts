@@ -9,13 +9,14 @@ import type { Config } from '../config/load.js';
 import { openUserStore } from '../mailbox/folder-store.js';
 import type { UserStore } from '../mailbox/folders.js';
 import { MailroomError } from '../shared/errors.js';
+import { ConnectionCounter } from '../shared/connection-counter.js';
 import { listenOn } from '../shared/listeners.js';
 import { loadTlsMaterial } from '../shared/tls-material.js';
 import type { Logger } from '../shared/log.js';
 import { LoginThrottle } from '../users/throttle.js';
 import { capabilities } from './commands/capability.js';
 import type { ImapContext } from './context.js';
-import { ConnectionCounter, MAX_CONNECTIONS_PER_ADDRESS, MAX_CONNECTIONS_PER_USER } from './limits.js';
+import { MAX_CONNECTIONS_PER_ADDRESS, MAX_CONNECTIONS_PER_USER } from './limits.js';
 import { ImapSession } from './session.js';
 
 export interface ImapOptions {

@@ -12,7 +12,8 @@ import type { LoginThrottle } from '../../users/throttle.js';
 import { senderAddressesOf } from '../../users/verify.js';
 import { queueData, smtpError, smtpReply } from '../smtp-data.js';
 import { authHandler } from './auth.js';
-import { ConnectionCounter, RateLimiter, type Rate } from './limits.js';
+import type { ConnectionCounter } from '../../shared/connection-counter.js';
+import { RateLimiter, type Rate } from './limits.js';
 import { forwardingForm, inNetworks, isOwnHost, ownsSender, plainAddress } from './policy.js';
 import type { Settings } from './settings.js';
 

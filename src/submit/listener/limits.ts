@@ -3,6 +3,8 @@
 // client retries later and nothing is lost), and open connections per client
 // address (maxConnectionsPerClient). Both hold at most MAX_KEYS keys.
 
+import { ConnectionCounter } from '../../shared/connection-counter.js';
+
 const MAX_KEYS = 10_000;
 
 export interface Rate {
@@ -40,20 +42,7 @@ export class RateLimiter {
   }
 }
 
-export class ConnectionCounter {
-  private readonly open = new Map<string, number>();
-
-  /** Counts a connection from `client`; false (and nothing counted) when it already has `max`. */
-  acquire(client: string, max: number): boolean {
-    const n = this.open.get(client) ?? 0;
-    if (n >= max || (n === 0 && this.open.size >= MAX_KEYS)) return false;
-    this.open.set(client, n + 1);
-    return true;
-  }
-
-  release(client: string): void {
-    const n = (this.open.get(client) ?? 1) - 1;
-    if (n <= 0) this.open.delete(client);
-    else this.open.set(client, n);
-  }
+/** Open connections per client address, at most MAX_KEYS addresses at once. */
+export function newConnectionCounter(): ConnectionCounter {
+  return new ConnectionCounter(Infinity, MAX_KEYS);
 }

@@ -14,7 +14,7 @@ import { rcptPath } from '../socket/rcpt-syntax.js';
 import { beforeRcpt, coalesceReplies } from '../socket/smtp-server-adapter.js';
 import { boundCommandLines } from '../socket/line-limit.js';
 import { listenerHandlers } from './handlers.js';
-import { ConnectionCounter, RateLimiter } from './limits.js';
+import { newConnectionCounter, RateLimiter } from './limits.js';
 import { forwardingForm } from './policy.js';
 import { settingsOf, tlsMaterial, type ListenEntry, type Settings } from './settings.js';
 
@@ -77,7 +77,7 @@ export async function startSmtpListener(config: Config, entry: ListenEntry, deps
     closeTimeout: 5000,
     // Names in Received come from the HELO and the address; no DNS wait before the greeting.
     disableReverseLookup: true,
-    ...listenerHandlers({ ...deps, connections: new ConnectionCounter(), rates: new RateLimiter(), current: () => settings }),
+    ...listenerHandlers({ ...deps, connections: newConnectionCounter(), rates: new RateLimiter(), current: () => settings }),
   });
   server.on('error', (err) => deps.log.error('smtp listener error', { listen: entry.address, error: err.message }));
   server.server.on(entry.tls === 'implicit' ? 'secureConnection' : 'connection', (socket: Socket) => {
