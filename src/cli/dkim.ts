@@ -3,10 +3,11 @@
 // record to publish at SELECTOR._domainkey.DOMAIN and the `dkim` entry for the
 // configuration. Works without a configuration file.
 import { generateKeyPairSync } from 'node:crypto';
-import { constants, mkdirSync, openSync, closeSync, writeSync, fsyncSync, renameSync, rmSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { promises as fsp } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { MailroomError } from '../shared/errors.js';
+import { replaceFileAtomic, writeFileSynced } from '../shared/fsio.js';
 
 type Args = { config?: string; domain?: string; selector?: string; type?: string; bits?: number; out?: string; force?: boolean };
 
@@ -24,28 +25,19 @@ export function zoneRecord(name: string, value: string): string {
   return `${name} IN TXT ( ${parts.join('\n\t')} )`;
 }
 
-function writeKey(path: string, pem: string, force: boolean): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
-  // Created 0600 from the start (never briefly readable), then renamed in place.
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+async function writeKey(path: string, pem: string, force: boolean): Promise<void> {
+  await fsp.mkdir(dirname(path), { recursive: true, mode: 0o755 });
   let placeholder = false;
   try {
-    const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-    try {
-      writeSync(fd, pem);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    // "Replace unless it exists": claim the final name with O_EXCL first.
     if (!force) {
-      // "rename unless it exists": claim the final name with O_EXCL first.
-      closeSync(openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600));
+      await writeFileSynced(path, '', 0o600);
       placeholder = true;
     }
-    renameSync(tmp, path);
+    // Written 0600 from the start (never briefly readable), fsynced, renamed in place.
+    await replaceFileAtomic(path, pem, dirname(path), 0o600);
   } catch (err) {
-    rmSync(tmp, { force: true });
-    if (placeholder) rmSync(path, { force: true });
+    if (placeholder) await fsp.rm(path, { force: true });
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new MailroomError('DKIM_KEY_EXISTS', `${path} already exists; use --force to replace it (the published record must then change too)`);
     throw new MailroomError('DKIM_KEY_WRITE_FAILED', `cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
   }
@@ -68,7 +60,7 @@ const keygen: CommandModule<{ config?: string }, Args> = {
       .option('bits', { type: 'number', default: 2048, describe: 'RSA key size (1024 to 4096)' })
       .option('out', { type: 'string', describe: 'key file (default: dkim/SELECTOR.DOMAIN.key beside the configuration file)' })
       .option('force', { type: 'boolean', default: false, describe: 'replace an existing key file' }),
-  handler: (args) => {
+  handler: async (args) => {
     const domain = String(args.domain ?? '').toLowerCase().replace(/\.$/, '');
     const selector = String(args.selector ?? '');
     if (!/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/.test(domain)) throw new MailroomError('USAGE', `not a domain name: ${JSON.stringify(args.domain)}`);
@@ -81,7 +73,7 @@ const keygen: CommandModule<{ config?: string }, Args> = {
         ? generateKeyPairSync('rsa', { modulusLength: bits, publicKeyEncoding: { type: 'spki', format: 'der' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } })
         : generateKeyPairSync('ed25519', { publicKeyEncoding: { type: 'spki', format: 'der' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
     const out = resolve(args.out ?? defaultKeyPath(args.config, domain, selector));
-    writeKey(out, keys.privateKey, args.force === true);
+    await writeKey(out, keys.privateKey, args.force === true);
     const record = zoneRecord(`${selector}._domainkey.${domain}.`, dkimRecordValue(type, keys.publicKey));
     process.stderr.write(`mailroom: wrote ${out} (mode 0600; the daemon's account must be able to read it)\n`);
     process.stdout.write(
