@@ -90,8 +90,13 @@ s.quit()
 print('SENT', flush=True)
 `;
 
-function smtpSession(hold: boolean): { opened: Promise<string>; finish(): Promise<string> } {
-  const proc = spawn(PYTHON, ['-c', smtpScript], { env: { ...process.env, PORT: String(smtpPort), ...(hold ? { HOLD: '1' } : {}) }, stdio: ['pipe', 'pipe', 'pipe'] });
+/**
+ * A client script that prints `OPEN <certificate sha256>` once its session is
+ * up, then (with HOLD) waits for a line on stdin before it goes on; `finish`
+ * sends that line and reads what the script printed last.
+ */
+function heldSession<T>(script: string, env: Record<string, string>, what: string, hold: boolean, result: (out: string) => T): { opened: Promise<string>; finish(): Promise<T> } {
+  const proc = spawn(PYTHON, ['-c', script], { env: { ...process.env, ...env, ...(hold ? { HOLD: '1' } : {}) }, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   proc.stdout.on('data', (d) => (out += d));
@@ -99,38 +104,22 @@ function smtpSession(hold: boolean): { opened: Promise<string>; finish(): Promis
   const timer = setTimeout(() => proc.kill('SIGKILL'), 30_000);
   const exited = new Promise<number | null>((r) => proc.on('exit', (c) => (clearTimeout(timer), r(c))));
   return {
-    opened: waitFor(() => /OPEN \w+/.test(out) || proc.exitCode !== null, 20_000, 'smtp session').then(() => {
+    opened: waitFor(() => /OPEN \w+/.test(out) || proc.exitCode !== null, 20_000, what).then(() => {
       assert.match(out, /OPEN \w+/, err);
       return /OPEN (\w+)/.exec(out)![1]!;
     }),
     finish: async () => {
       proc.stdin.end('go\n');
       assert.equal(await exited, 0, err);
-      return out;
+      return result(out);
     },
   };
 }
 
-function pop3Session(user: string, hold: boolean): { opened: Promise<string>; finish(): Promise<{ fp: string; stat: number[]; quit: string }> } {
-  const proc = spawn(PYTHON, ['-c', pop3Script], { env: { ...process.env, PORT: String(pop3Port), POPUSER: user, ...(hold ? { HOLD: '1' } : {}) }, stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  proc.stdout.on('data', (d) => (out += d));
-  proc.stderr.on('data', (d) => (err += d));
-  const timer = setTimeout(() => proc.kill('SIGKILL'), 30_000);
-  const exited = new Promise<number | null>((r) => proc.on('exit', (c) => (clearTimeout(timer), r(c))));
-  return {
-    opened: waitFor(() => /OPEN \w+/.test(out) || proc.exitCode !== null, 20_000, 'pop3 session').then(() => {
-      assert.match(out, /OPEN \w+/, err);
-      return /OPEN (\w+)/.exec(out)![1]!;
-    }),
-    finish: async () => {
-      proc.stdin.end('go\n');
-      assert.equal(await exited, 0, err);
-      return JSON.parse(out.trim().split('\n').pop()!);
-    },
-  };
-}
+const smtpSession = (hold: boolean) => heldSession(smtpScript, { PORT: String(smtpPort) }, 'smtp session', hold, (out) => out);
+
+const pop3Session = (user: string, hold: boolean) =>
+  heldSession(pop3Script, { PORT: String(pop3Port), POPUSER: user }, 'pop3 session', hold, (out): { fp: string; stat: number[]; quit: string } => JSON.parse(out.trim().split('\n').pop()!));
 
 before(async () => {
   sb = sandbox('', { ownDaemon: true });
