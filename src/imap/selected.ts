@@ -91,8 +91,8 @@ export class Selected implements SelectedView {
   private async announceNow(allowExpunge: boolean, sink: AnnounceSink, reported: ReadonlySet<number> | undefined): Promise<void> {
     await this.folder.sync();
     const cur = this.folder.current();
-    const old = this.snapshot.messages;
     if (cur === this.snapshot) return;
+    const old = this.snapshot.messages;
     const neu = cur.messages;
     const expunged: number[] = [];
     const changed: number[] = [];
@@ -140,6 +140,7 @@ export class Selected implements SelectedView {
   }
 
   recentCount(): number {
+    if (this.recent.size === 0) return 0; // without reading a deferred snapshot's messages
     let n = 0;
     const msgs = this.snapshot.messages;
     for (const u of this.recent) {

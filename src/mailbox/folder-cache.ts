@@ -78,14 +78,14 @@ function trim(): void {
   for (const e of cores.values()) {
     if (!e.idleSince) continue;
     folders++;
-    messages += e.core.snapshot.messages.length;
+    messages += e.core.snapshot.counts.messages;
   }
   for (const [dir, e] of cores) {
     if (!e.idleSince) continue;
     if (folders <= IDLE_FOLDERS && messages <= IDLE_MESSAGES && now - e.idleSince < IDLE_MS) continue;
     cores.delete(dir);
     folders--;
-    messages -= e.core.snapshot.messages.length;
+    messages -= e.core.snapshot.counts.messages;
   }
   if (folders > 0 && !sweeper) {
     sweeper = setTimeout(() => {

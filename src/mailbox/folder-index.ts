@@ -5,7 +5,7 @@
 // under the folder's lock (folder-lock.ts); reading needs no lock, since a
 // torn last line is ignored and a compaction is an atomic rename.
 import { randomBytes } from 'node:crypto';
-import { constants, promises as fsp } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, promises as fsp, readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MessageRecord } from './folders.js';
@@ -43,12 +43,29 @@ export interface IndexHeader {
   firstRecentUid: number;
 }
 
+/** Where an index stands: enough, with the header, to take it up again in another process without reading its records. */
+export interface IndexPosition {
+  ino: number;
+  /** Bytes applied. */
+  size: number;
+  gen: string;
+  logLines: number;
+}
+
+/** Records not read yet (FolderIndex.defer): the file, held open, and the list once read. */
+interface Pending {
+  fd: number;
+  size: number;
+  msgs?: readonly Msg[];
+}
+
 export class FolderIndex {
   readonly file: string;
   header: IndexHeader = { uidValidity: 0, uidNext: 1, highestModseq: 1, firstRecentUid: 1 };
   /** Sorted by UID; replaced, never changed in place (snapshots share it). */
-  msgs: readonly Msg[] = [];
-  readonly byBase = new Map<string, Msg>();
+  private list: readonly Msg[] = [];
+  private readonly bases = new Map<string, Msg>();
+  private pending: Pending | undefined;
   /** Bytes of the file applied so far, and which file (a compaction replaces the inode). */
   private offset = 0;
   private ino = -1;
@@ -68,6 +85,91 @@ export class FolderIndex {
 
   get loaded(): boolean {
     return this.ino >= 0;
+  }
+
+  /** The messages, sorted by UID (read now when the index was taken up without them). */
+  get msgs(): readonly Msg[] {
+    if (this.pending) this.loadPending();
+    return this.list;
+  }
+
+  get byBase(): ReadonlyMap<string, Msg> {
+    if (this.pending) this.loadPending();
+    return this.bases;
+  }
+
+  position(): IndexPosition {
+    return { ino: this.ino, size: this.offset, gen: this.gen, logLines: this.logLines };
+  }
+
+  /**
+   * Takes the index up as another process left it (header and position from
+   * its summary) without reading its records: the file is held open and read
+   * up to that size when the messages are first needed, so what is read then
+   * is exactly what the header describes even if the file moved on meanwhile.
+   * False (nothing changed) when the file is not that one any more.
+   */
+  defer(header: IndexHeader, at: IndexPosition): boolean {
+    if (this.loaded) return false;
+    let fd: number;
+    try {
+      fd = openSync(this.file, constants.O_RDONLY | constants.O_NOFOLLOW);
+    } catch {
+      return false;
+    }
+    const st = fstatSync(fd);
+    if (st.ino !== at.ino || st.size < at.size) {
+      closeSync(fd);
+      return false;
+    }
+    this.header = { ...header };
+    this.ino = at.ino;
+    this.offset = at.size;
+    this.gen = at.gen;
+    this.logLines = at.logLines;
+    this.version++;
+    this.pending = { fd, size: at.size };
+    return true;
+  }
+
+  /** The records of a deferred index as they were when it was taken up (see defer). */
+  deferredMessages(): () => readonly Msg[] {
+    const p = this.pending!;
+    return () => {
+      if (this.pending === p) this.loadPending();
+      return p.msgs!;
+    };
+  }
+
+  /** Reads the deferred records (synchronously: a getter needs them now). */
+  private loadPending(): void {
+    const p = this.pending!;
+    this.pending = undefined;
+    const header = this.header;
+    const version = this.version;
+    try {
+      const buf = Buffer.allocUnsafe(p.size);
+      let got = 0;
+      while (got < p.size) {
+        const n = readSync(p.fd, buf, got, p.size - got, got);
+        if (n === 0) break;
+        got += n;
+      }
+      if (got < p.size) throw new IndexCorrupt('index file shorter than its summary');
+      this.reset();
+      this.apply(buf.toString('utf8', 0, p.size), true);
+      // The same state as announced: the summary's header, one version.
+      this.header = header;
+      this.version = version;
+      p.msgs = this.list;
+    } catch (err) {
+      this.reset();
+      this.ino = -1; // read whole (or rebuilt) by the next refresh
+      p.msgs = [];
+      throw err;
+    } finally {
+      closeSync(p.fd);
+    }
   }
 
   /**
@@ -91,6 +193,8 @@ export class FolderIndex {
       const whole = st.ino !== this.ino || st.size < this.offset || head.toString('latin1') !== `${MAGIC} G${this.gen}`;
       const from = whole ? 0 : this.offset;
       if (!whole && st.size === this.offset) return 'same';
+      // Records still deferred are read before the index moves on (snapshots may still need them).
+      if (this.pending) this.loadPending();
       const buf = Buffer.allocUnsafe(st.size - from);
       let got = 0;
       while (got < buf.length) {
@@ -112,8 +216,8 @@ export class FolderIndex {
 
   private reset(): void {
     this.header = { uidValidity: 0, uidNext: 1, highestModseq: 1, firstRecentUid: 1 };
-    this.msgs = [];
-    this.byBase.clear();
+    this.list = [];
+    this.bases.clear();
     this.logLines = 0;
   }
 
@@ -131,7 +235,7 @@ export class FolderIndex {
       pos = eol + 1;
     }
     const h = this.header;
-    const next = this.msgs.slice();
+    const next = this.list.slice();
     const removed = new Set<number>();
     let sorted = true;
     // Flags per location, for this call (the keywords do not change during it): most messages share a few.
@@ -169,11 +273,11 @@ export class FolderIndex {
       if (uid < 1 || (l0 !== 110 && l0 !== 99) || e4 + 1 >= end) throw bad('bad record', from, end);
       const loc = text.slice(e3 + 1, e4);
       const base = text.slice(e4 + 1, end);
-      if (this.byBase.has(base)) throw bad('duplicate', from, end);
+      if (this.bases.has(base)) throw bad('duplicate', from, end);
       if (next.length && next[next.length - 1]!.uid >= uid) sorted = false;
       const msg = new Msg(uid, base, loc, flagsOf(loc), modseq, numAt(text, e1 + 1, e2), numAt(text, e2 + 1, e3));
       next.push(msg);
-      this.byBase.set(base, msg);
+      this.bases.set(base, msg);
       if (uid >= h.uidNext) h.uidNext = uid + 1;
       if (modseq > h.highestModseq) h.highestModseq = modseq;
     };
@@ -206,7 +310,7 @@ export class FolderIndex {
       if (op === '-' && f.length === 2) {
         if (at >= 0 && !removed.has(next[at]!.uid)) {
           removed.add(next[at]!.uid);
-          this.byBase.delete(next[at]!.base);
+          this.bases.delete(next[at]!.base);
         }
       } else if (op === '=' && f.length === 3) {
         const old = at >= 0 && !removed.has(next[at]!.uid) ? next[at]! : undefined;
@@ -216,17 +320,18 @@ export class FolderIndex {
         else {
           const msg = new Msg(old.uid, old.base, loc, flagsOf(loc), modseq, old.size, old.internalDate);
           next[at] = msg;
-          this.byBase.set(msg.base, msg);
+          this.bases.set(msg.base, msg);
         }
       } else throw new IndexCorrupt(`bad log line: ${line.slice(0, 80)}`);
     }
     if (!sorted) sortUnique(next);
-    this.msgs = removed.size ? next.filter((m) => !removed.has(m.uid)) : next;
+    this.list = removed.size ? next.filter((m) => !removed.has(m.uid)) : next;
   }
 
   /** Appends log lines (each without "\n"), fsyncs, then applies them. Under the lock. */
   async append(lines: readonly string[]): Promise<void> {
     if (!lines.length) return;
+    if (this.pending) this.loadPending();
     const text = lines.map((l) => `${l}\n`).join('');
     const fh = await fsp.open(this.file, constants.O_WRONLY | constants.O_NOFOLLOW);
     try {
@@ -246,6 +351,7 @@ export class FolderIndex {
 
   /** Writes the whole index anew (tmp + fsync + rename + directory fsync). Under the lock. */
   async writeFull(header: IndexHeader, msgs: readonly Msg[]): Promise<void> {
+    if (this.pending) this.loadPending();
     const parts = [`${MAGIC} G${randomBytes(6).toString('hex')} V${header.uidValidity} N${header.uidNext} M${header.highestModseq} R${header.firstRecentUid}\n`];
     for (const m of msgs) parts.push(`${m.uid} ${m.modseq} ${m.size} ${m.internalDate} ${m.loc} ${m.base}\n`);
     const buf = Buffer.from(parts.join(''));

@@ -156,15 +156,8 @@ class MaildirUserStore implements UserStore {
     const handle = await this.open(name);
     try {
       const s = handle.current(); // open() has just synced it
-      let unseen = 0;
-      let recent = 0;
-      let size = 0;
-      for (const m of s.messages) {
-        if (!m.flags.includes('\\Seen')) unseen++;
-        if (m.uid >= s.firstRecentUid) recent++;
-        size += m.size;
-      }
-      return { messages: s.messages.length, recent, uidNext: s.uidNext, uidValidity: s.uidValidity, unseen, highestModseq: s.highestModseq, size };
+      const c = s.counts;
+      return { messages: c.messages, recent: c.recent, uidNext: s.uidNext, uidValidity: s.uidValidity, unseen: c.unseen, highestModseq: s.highestModseq, size: c.size };
     } finally {
       handle.release();
     }

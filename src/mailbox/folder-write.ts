@@ -224,9 +224,10 @@ export function removeUids(core: FolderCore, uids: readonly number[]): Promise<r
 
 /** \Recent for one session: the UIDs nobody claimed yet; their files move from new/ to cur/ (as Dovecot does). */
 export function claimRecent(core: FolderCore): Promise<readonly number[]> {
-  // Nothing at or above the first \Recent UID in what the caller has synced to: nothing to claim, no lock, no write.
-  const last = core.index.msgs[core.index.msgs.length - 1];
-  if (!last || last.uid < core.index.header.firstRecentUid) return Promise.resolve([]);
+  // Nothing at or above the first \Recent UID in what the caller has synced to: nothing to claim, no lock, no write
+  // (and, from the snapshot's counts, no reading of a deferred index's messages).
+  const snap = core.snapshot;
+  if (snap.counts.lastUid < snap.firstRecentUid) return Promise.resolve([]);
   return core.lock.run(async () => {
     await core.refreshLocked();
     const h = core.index.header;

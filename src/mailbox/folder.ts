@@ -7,9 +7,10 @@
 import { readdirSync, readFileSync, renameSync, statSync, writeFileSync, type BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 import { MailroomError } from '../shared/errors.js';
-import type { FolderSnapshot } from './folders.js';
-import { FolderIndex, INDEX_FILE, IndexCorrupt, Msg } from './folder-index.js';
+import type { FolderCounts, FolderSnapshot } from './folders.js';
+import { FolderIndex, INDEX_FILE, IndexCorrupt, Msg, type IndexHeader, type IndexPosition } from './folder-index.js';
 import { FolderLock } from './folder-lock.js';
+import { Snapshot } from './folder-snapshot.js';
 import { diffListing, factsOfMany, isEmptyDiff, listFolder, type ScanDiff } from './folder-scan.js';
 import { FolderWatch } from './folder-watch.js';
 import { infoOf, Keywords } from './keywords.js';
@@ -30,10 +31,37 @@ const DIRTY_FINE_MS = 100;
 /**
  * The stat of new/, cur/ and the index after a clean scan, kept on disk so
  * the next process can trust its index without listing the directories
- * (Dovecot trusts its index the same way). A hint only: when it is missing,
- * stale or garbled the folder is listed.
+ * (Dovecot trusts its index the same way), and a summary of the index at
+ * that stat (header, counts, position), so that process can answer SELECT
+ * before reading the index's records. A hint only: when it is missing,
+ * stale or garbled the folder is listed and its index read.
  */
 export const STAMP_FILE = `${INDEX_FILE}.stamp`;
+
+interface IndexSummary {
+  header: IndexHeader;
+  at: IndexPosition;
+  counts: FolderCounts;
+}
+
+const SUMMARY_RE = /^S G([0-9a-f]{12}) I(\d+) B(\d+) L(\d+) V(\d+) N(\d+) M(\d+) R(\d+) C(\d+) U(\d+) F(\d+) E(\d+) Z(\d+) X(\d+)$/;
+
+function summaryLine(h: IndexHeader, at: IndexPosition, c: FolderCounts): string {
+  return `S G${at.gen} I${at.ino} B${at.size} L${at.logLines} V${h.uidValidity} N${h.uidNext} M${h.highestModseq} R${h.firstRecentUid} C${c.messages} U${c.unseen} F${c.firstUnseen} E${c.recent} Z${c.size} X${c.lastUid}`;
+}
+
+function parseSummary(line: string | undefined): IndexSummary | undefined {
+  const m = line === undefined ? null : SUMMARY_RE.exec(line);
+  if (!m) return undefined;
+  const n = m.slice(2).map(Number);
+  if (!n.every(Number.isSafeInteger)) return undefined;
+  const [ino, size, logLines, uidValidity, uidNext, highestModseq, firstRecentUid, messages, unseen, firstUnseen, recent, bytes, lastUid] = n as [number, ...number[]];
+  return {
+    header: { uidValidity: uidValidity!, uidNext: uidNext!, highestModseq: highestModseq!, firstRecentUid: firstRecentUid! },
+    at: { ino, size: size!, gen: m[1]!, logLines: logLines! },
+    counts: { messages: messages!, unseen: unseen!, firstUnseen: firstUnseen!, recent: recent!, size: bytes!, lastUid: lastUid! },
+  };
+}
 
 let lastValidity = 0;
 /** A UIDVALIDITY never given before by this process and above `old`. */
@@ -56,8 +84,10 @@ export class FolderCore {
   gone = false;
   /** new/, cur/ and index as stat'ed after the last clean scan; '' forces a readdir. */
   private stamp = '';
-  /** What STAMP_FILE holds (as last read or written by this process). */
+  /** What STAMP_FILE holds (as last read or written by this process): its first line. */
   private savedStamp: string | undefined;
+  /** The index version and gone-ness the current snapshot shows. */
+  private shownVersion = -1;
   /** A sync planned after this process's last write, to save the stamp once the directories stand still. */
   private stampTimer: NodeJS.Timeout | undefined;
 
@@ -73,39 +103,41 @@ export class FolderCore {
     this.snapshot = this.makeSnapshot();
   }
 
-  private makeSnapshot(): FolderSnapshot {
-    const h = this.index.header;
-    return Object.freeze({
-      uidValidity: h.uidValidity,
-      uidNext: h.uidNext,
-      highestModseq: h.highestModseq,
-      messages: this.gone ? [] : this.index.msgs,
-      firstRecentUid: h.firstRecentUid,
-      keywords: Object.freeze(this.keywords.defined()),
-    });
+  private makeSnapshot(counts?: FolderCounts): FolderSnapshot {
+    this.shownVersion = this.gone ? -2 : this.index.version;
+    const keywords = Object.freeze(this.keywords.defined());
+    if (this.gone) return new Snapshot(this.index.header, keywords, []);
+    // Records not read yet (taken up from the summary): read when a session first needs them.
+    return new Snapshot(this.index.header, keywords, counts ? this.index.deferredMessages() : this.index.msgs, counts);
   }
 
   /** A new snapshot when anything a session sees changed; tells the listeners. */
-  publish(): FolderSnapshot {
+  publish(counts?: FolderCounts): FolderSnapshot {
     const s = this.snapshot;
     const h = this.index.header;
-    const msgs = this.gone ? s.messages.length === 0 ? s.messages : [] : this.index.msgs;
     const kw = this.keywords.defined();
-    if (s.messages === msgs && s.uidValidity === h.uidValidity && s.uidNext === h.uidNext && s.highestModseq === h.highestModseq && s.firstRecentUid === h.firstRecentUid && s.keywords?.length === kw.length) return s;
-    this.snapshot = this.makeSnapshot();
+    const version = this.gone ? -2 : this.index.version;
+    if (version === this.shownVersion && s.uidValidity === h.uidValidity && s.uidNext === h.uidNext && s.highestModseq === h.highestModseq && s.firstRecentUid === h.firstRecentUid && s.keywords?.length === kw.length) return s;
+    this.snapshot = this.makeSnapshot(counts);
     this.watcher.notify();
     return this.snapshot;
   }
 
   /** stat of new/, cur/ and the index: what must be unchanged for a sync to skip its readdirs. */
-  private stampNow(): { stamp: string; newest: number; dirtyMs: number } {
+  private stampNow(): { stamp: string; newest: number; dirtyMs: number; index: { ino: number; size: number } | undefined } {
     // Nanosecond times: the stamp is compared across processes, exactly as the file system keeps them.
     const stats = ['new', 'cur', INDEX_FILE].map((f) => statSync(join(this.dir, f), { throwIfNoEntry: false, bigint: true }));
     const part = (st: BigIntStats | undefined) => (st ? `${st.ino}:${st.mtimeNs}:${st.ctimeNs}:${st.size}` : '-');
     const newest = stats.reduce((max, st) => (st ? [st.mtimeNs, st.ctimeNs, max].reduce((a, b) => (a > b ? a : b)) : max), 0n);
     // Whole seconds everywhere: a coarse file system (or a rare exact second, which only costs a later trust).
     const coarse = stats.every((st) => !st || (st.mtimeNs % 1_000_000_000n === 0n && st.ctimeNs % 1_000_000_000n === 0n));
-    return { stamp: stats.map(part).join('|'), newest: Number(newest / 1_000_000n), dirtyMs: coarse ? DIRTY_MS : DIRTY_FINE_MS };
+    const ix = stats[2];
+    return {
+      stamp: stats.map(part).join('|'),
+      newest: Number(newest / 1_000_000n),
+      dirtyMs: coarse ? DIRTY_MS : DIRTY_FINE_MS,
+      index: ix ? { ino: Number(ix.ino), size: Number(ix.size) } : undefined,
+    };
   }
 
   /** stat of new/ and cur/ alone. */
@@ -118,15 +150,22 @@ export class FolderCore {
     if (this.gone) return this.snapshot;
     const kwChanged = this.keywords.refresh();
     const started = Date.now();
-    const { stamp, newest, dirtyMs } = this.stampNow();
+    const { stamp, newest, dirtyMs, index } = this.stampNow();
     if (stamp === this.stamp && !kwChanged) return this.snapshot;
     // First without the file lock: most syncs find nothing to record. What a
     // listing made while the directories stood still found (additions and
     // renames only) is recorded under the lock if nobody wrote the index meanwhile.
     let reuse: { diff: ScanDiff; dirs: string; version: number } | undefined;
     // A process's first sync: what an earlier process found clean needs no listing when nothing moved since.
-    const trusted = !this.index.loaded && stamp === this.readStamp();
+    const saved = this.index.loaded ? undefined : this.readStamp();
+    const trusted = saved !== undefined && stamp === saved.stamp;
+    let deferred: FolderCounts | undefined;
     const needLock = await this.lock.local(async () => {
+      // ... and, with its summary, not even a reading of the index's records until a command needs them.
+      if (trusted && saved.summary && this.index.defer(saved.summary.header, saved.summary.at)) {
+        deferred = saved.summary.counts;
+        return false;
+      }
       let clean = false;
       try {
         clean = (await this.index.refresh()) !== 'missing';
@@ -144,11 +183,12 @@ export class FolderCore {
       return true;
     });
     if (needLock) await this.lock.run(() => this.scanLocked(reuse));
+    const snap = this.publish(deferred);
     // Trusted next time only when the directories did not change in the same clock tick as this scan.
     this.stamp = started - newest > dirtyMs ? stamp : '';
     // Only a sync that wrote nothing: a write changed the index's stat, so its stamp could never match.
-    if (this.stamp && !needLock && this.stamp !== this.savedStamp && !this.gone) this.writeStamp(this.stamp);
-    return this.publish();
+    if (this.stamp && !needLock && this.stamp !== this.savedStamp && !this.gone) this.writeStamp(this.stamp, index);
+    return snap;
   }
 
   /**
@@ -171,19 +211,28 @@ export class FolderCore {
     this.stampTimer.unref();
   }
 
-  private readStamp(): string | undefined {
+  private readStamp(): { stamp: string; summary: IndexSummary | undefined } | undefined {
+    let text: string;
     try {
-      return (this.savedStamp = readFileSync(join(this.dir, STAMP_FILE), 'latin1').trim());
+      text = readFileSync(join(this.dir, STAMP_FILE), 'latin1');
     } catch {
       return undefined; // missing or unreadable: list the folder
     }
+    const [stamp = '', summary] = text.split('\n', 2);
+    this.savedStamp = stamp;
+    return { stamp, summary: parseSummary(summary) };
   }
 
-  /** Written whole (tmp + rename), not fsynced: losing it costs one listing. */
-  private writeStamp(stamp: string): void {
+  /**
+   * Written whole (tmp + rename), not fsynced: losing it costs one listing.
+   * The summary goes with it when the index in memory is the one stat'ed.
+   */
+  private writeStamp(stamp: string, index: { ino: number; size: number } | undefined): void {
     const file = join(this.dir, STAMP_FILE);
+    const at = this.index.position();
+    const summary = index && at.ino === index.ino && at.size === index.size ? `${summaryLine(this.index.header, at, this.snapshot.counts)}\n` : '';
     try {
-      writeFileSync(`${file}.tmp`, `${stamp}\n`, { mode: 0o600 });
+      writeFileSync(`${file}.tmp`, `${stamp}\n${summary}`, { mode: 0o600 });
       renameSync(`${file}.tmp`, file);
       this.savedStamp = stamp;
     } catch {

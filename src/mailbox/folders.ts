@@ -48,6 +48,24 @@ export interface FolderSnapshot {
   readonly firstRecentUid: number;
   /** Keywords defined in this folder (for FLAGS); at most 26 (Maildir letters a-z), so when full no new one can be stored. */
   readonly keywords?: readonly string[];
+  /** What SELECT and STATUS announce; may be known without reading the messages. */
+  readonly counts: FolderCounts;
+}
+
+/** Counts over a snapshot's messages. */
+export interface FolderCounts {
+  /** Messages (EXISTS). */
+  readonly messages: number;
+  /** Messages without \Seen. */
+  readonly unseen: number;
+  /** Sequence number of the first message without \Seen; 0 when every message is seen. */
+  readonly firstUnseen: number;
+  /** Messages at or above firstRecentUid. */
+  readonly recent: number;
+  /** Sum of their sizes (CRLF octets). */
+  readonly size: number;
+  /** UID of the last message; 0 when there is none. */
+  readonly lastUid: number;
 }
 
 /** What a sync found changed since the previous snapshot. */

@@ -7,10 +7,11 @@ import { describe, it } from 'node:test';
 import type { Folder, FolderSnapshot, MessageRecord } from '../../src/mailbox/folders.js';
 import { qresyncReport } from '../../src/imap/qresync.js';
 import { Selected } from '../../src/imap/selected.js';
+import { countMessages } from '../../src/mailbox/folder-snapshot.js';
 import { uidSetString } from '../../src/imap/sequence.js';
 
 const rec = (uid: number, flags: string[] = [], modseq = 1): MessageRecord => ({ uid, base: `m${uid}`, flags, modseq, size: 10, internalDate: 0 });
-const snap = (messages: MessageRecord[], highestModseq = 5): FolderSnapshot => ({ uidValidity: 7, uidNext: (messages.at(-1)?.uid ?? 0) + 1, highestModseq, messages, firstRecentUid: 1 });
+const snap = (messages: MessageRecord[], highestModseq = 5): FolderSnapshot => ({ uidValidity: 7, uidNext: (messages.at(-1)?.uid ?? 0) + 1, highestModseq, messages, firstRecentUid: 1, counts: countMessages(messages, 1) });
 
 function fakeFolder(states: FolderSnapshot[]): Folder & { next(): void } {
   let i = 0;

@@ -94,6 +94,6 @@ describe('folder cache', () => {
     // Nobody syncs again: the core's own later sync saves it (bounded wait, a second past the write at most).
     for (let i = 0; i < 60 && !existsSync(join(folder, STAMP_FILE)); i++) await sleep(50);
     assert.ok(existsSync(join(folder, STAMP_FILE)));
-    assert.equal(readFileSync(join(folder, STAMP_FILE), 'latin1').trim(), stampOf(folder));
+    assert.equal(readFileSync(join(folder, STAMP_FILE), 'latin1').split('\n')[0], stampOf(folder));
   });
 });

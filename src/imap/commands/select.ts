@@ -13,27 +13,17 @@ const SYSTEM = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];
 /** Keywords named in FLAGS at most (a folder could hold thousands). */
 const MAX_KEYWORDS = 200;
 
-interface Summary {
-  /** The FLAGS list (system flags and keywords), space-separated. */
-  flags: string;
-  /** Sequence number of the first message without \\Seen (0: none). */
-  firstUnseen: number;
-}
+/** The FLAGS list per snapshot: snapshots never change and are shared by every session, so a re-SELECT computes nothing. */
+const flagLists = new WeakMap<FolderSnapshot, string>();
 
-/** Per snapshot: snapshots never change and are shared by every session, so a re-SELECT computes nothing. */
-const summaries = new WeakMap<FolderSnapshot, Summary>();
-
-function summaryOf(snap: FolderSnapshot): Summary {
-  let sum = summaries.get(snap);
-  if (sum) return sum;
-  const msgs = snap.messages;
+function flagsOf(snap: FolderSnapshot): string {
+  let flags = flagLists.get(snap);
+  if (flags !== undefined) return flags;
   const keywords = new Set<string>(snap.keywords ?? []);
-  if (!snap.keywords) for (const m of msgs) for (const f of m.flags) if (!f.startsWith('\\') && keywords.size < MAX_KEYWORDS) keywords.add(f);
-  let i = 0;
-  while (i < msgs.length && msgs[i]!.flags.includes('\\Seen')) i++;
-  sum = { flags: [...SYSTEM, ...keywords].join(' '), firstUnseen: i < msgs.length ? i + 1 : 0 };
-  summaries.set(snap, sum);
-  return sum;
+  if (!snap.keywords) for (const m of snap.messages) for (const f of m.flags) if (!f.startsWith('\\') && keywords.size < MAX_KEYWORDS) keywords.add(f);
+  flags = [...SYSTEM, ...keywords].join(' ');
+  flagLists.set(snap, flags);
+  return flags;
 }
 
 export const select: ImapHandler<'SELECT' | 'EXAMINE'> = {
@@ -68,7 +58,9 @@ export const select: ImapHandler<'SELECT' | 'EXAMINE'> = {
     s.selected = sel;
     s.state = 'SELECTED';
     const snap = sel.snapshot;
-    const { flags, firstUnseen } = summaryOf(snap);
+    const flags = flagsOf(snap);
+    // From the snapshot's counts: a folder taken up from its summary answers without reading its messages.
+    const { firstUnseen } = snap.counts;
     // The untagged lines and the tagged one (sent in this same turn of the event loop) as one write, not ten.
     const sock = s.sock as typeof s.sock | undefined;
     if (sock && !sock.writableCorked) {
@@ -77,7 +69,7 @@ export const select: ImapHandler<'SELECT' | 'EXAMINE'> = {
     }
     s.send(`* FLAGS (${flags})`);
     s.send(readOnly ? '* OK [PERMANENTFLAGS ()] Read-only mailbox' : `* OK [PERMANENTFLAGS (${flags} \\*)] Flags permitted`);
-    s.send(`* ${snap.messages.length} EXISTS`);
+    s.send(`* ${snap.counts.messages} EXISTS`);
     s.send(`* ${sel.recentCount()} RECENT`);
     if (firstUnseen) s.send(`* OK [UNSEEN ${firstUnseen}] First unseen`);
     s.send(`* OK [UIDVALIDITY ${snap.uidValidity}] UIDs valid`);
