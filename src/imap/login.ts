@@ -44,5 +44,22 @@ export async function login(s: ImapSession, rawUser: string, password: string): 
   s.user = user;
   s.state = 'AUTHENTICATED';
   ctx.log.info('imap logged in', { sid: s.sid, user, client: addr, tls: s.secure });
+  openInboxAhead(s);
   return { status: 'OK', code: `CAPABILITY ${capabilities(s)}`, text: 'Logged in' };
+}
+
+/**
+ * A client's first SELECT after logging in is nearly always INBOX: its folder
+ * is opened now, in the background once the reply is out, and stays in the
+ * process's folder cache when given back, so that SELECT finds it loaded and
+ * only checks the disk. A failure here is SELECT's to report.
+ */
+function openInboxAhead(s: ImapSession): void {
+  setImmediate(() => {
+    if (s.isClosed) return;
+    s.store.open('INBOX').then(
+      (folder) => folder.release(),
+      (err: Error) => s.log.debug('imap inbox not opened ahead', { sid: s.sid, user: s.user, error: err.message }),
+    );
+  });
 }

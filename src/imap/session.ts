@@ -229,9 +229,14 @@ export class ImapSession implements SessionApi {
       this.log.error('imap command failed', { sid: this.sid, user: this.user || undefined, command: cmd.name, error: (err as Error).message });
       done = { status: 'NO', code: 'SERVERBUG', text: 'Internal error, try again later' };
     }
-    if (!done) return;
-    if (done.status === 'BAD') return this.bad(cmd.tag, done.text, 'BAD', done.code);
-    this.badInARow = 0;
-    this.send(`${cmd.tag} ${done.status} ${done.code ? `[${done.code}] ` : ''}${done.text}`);
+    if (done) {
+      if (done.status === 'BAD') this.bad(cmd.tag, done.text, 'BAD', done.code);
+      else {
+        this.badInARow = 0;
+        this.send(`${cmd.tag} ${done.status} ${done.code ? `[${done.code}] ` : ''}${done.text}`);
+      }
+    }
+    // A handler that corked the socket (SELECT) has its lines and the tagged one leave in one write.
+    if (this.sock.writableCorked) this.sock.uncork();
   }
 }

@@ -1,7 +1,7 @@
 // The Maildir++ folder store of one user (contracts in folders.ts): LIST,
 // CREATE, DELETE, RENAME, subscriptions and STATUS over `<mailboxes>/<user>/`,
 // and handles on the process's shared folder cores (folder-cache.ts).
-import { promises as fsp } from 'node:fs';
+import { mkdirSync, promises as fsp, realpathSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { MailroomError } from '../shared/errors.js';
 import type { FolderInfo, UserStore } from './folders.js';
@@ -11,7 +11,7 @@ import { syncDir } from './folder-index.js';
 import { canonicalName, folderPath, nameError, SPECIAL_USE, specialUseOf } from './folder-names.js';
 import { folderTree, makeFolder, removeFolderDir, renameFolderDirs } from './folder-tree.js';
 import { isGone, maildirPath } from './maildir.js';
-import { readSubscriptions, writeSubscriptions } from './subscriptions.js';
+import { readSubscriptions, SUBSCRIPTIONS_FILE, writeSubscriptions } from './subscriptions.js';
 
 export interface FolderStoreOptions {
   /** Folders created with their special-use attribute when a user's store is first opened. */
@@ -42,11 +42,20 @@ class MaildirUserStore implements UserStore {
   }
 
   private async setup(): Promise<void> {
-    for (const sub of ['', 'tmp', 'new', 'cur']) await fsp.mkdir(join(this.root, sub), { mode: 0o700 }).catch((err) => (err.code === 'EEXIST' ? undefined : Promise.reject(err)));
+    // Synchronous: a few system calls on a local disk cost less than as many thread-pool round trips in a session's first command.
+    for (const sub of ['', 'tmp', 'new', 'cur']) {
+      const dir = join(this.root, sub);
+      if (statSync(dir, { throwIfNoEntry: false })) continue;
+      try {
+        mkdirSync(dir, { mode: 0o700 });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+    }
     // Users whose Maildirs are one directory (symlinks) share its folder cores, as they share its index files.
-    this.root = await fsp.realpath(this.root);
+    this.root = realpathSync(this.root);
     // First login (no subscriptions file yet): the special-use folders, subscribed.
-    if (!this.opts.specialUse || (await readSubscriptions(this.root)) !== undefined) return;
+    if (!this.opts.specialUse || statSync(join(this.root, SUBSCRIPTIONS_FILE), { throwIfNoEntry: false })) return;
     for (const name of SPECIAL_USE.keys()) await this.createIndexed(name).catch((err) => (err.code === 'MAILBOX_EXISTS' ? undefined : Promise.reject(err)));
     await writeSubscriptions(this.root, SPECIAL_USE.keys());
   }

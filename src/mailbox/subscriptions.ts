@@ -9,14 +9,14 @@ import { canonicalName, DELIMITER } from './folder-names.js';
 import { isGone } from './maildir.js';
 import { decodeMutf7, encodeMutf7 } from './mutf7.js';
 
-const FILE = 'subscriptions';
+export const SUBSCRIPTIONS_FILE = 'subscriptions';
 const HEADER = 'V\t2\n\n';
 
 /** The subscribed names (canonical), or undefined when there is no file yet. */
 export async function readSubscriptions(maildir: string): Promise<string[] | undefined> {
   let text: string;
   try {
-    text = await fsp.readFile(join(maildir, FILE), 'utf8');
+    text = await fsp.readFile(join(maildir, SUBSCRIPTIONS_FILE), 'utf8');
   } catch (err) {
     if (isGone(err)) return undefined;
     throw err;
@@ -40,7 +40,7 @@ export async function readSubscriptions(maildir: string): Promise<string[] | und
 /** Replaces the file (tmp + rename: a reader sees the old list or the new one). */
 export async function writeSubscriptions(maildir: string, names: Iterable<string>): Promise<void> {
   const body = [...new Set(names)].map((n) => `${encodeMutf7(n).split(DELIMITER).join('\t')}\n`).join('');
-  const file = join(maildir, FILE);
+  const file = join(maildir, SUBSCRIPTIONS_FILE);
   const tmp = `${file}.${process.pid}.tmp`;
   await fsp.writeFile(tmp, HEADER + body, { mode: 0o600 });
   await fsp.rename(tmp, file);

@@ -61,12 +61,9 @@ export const select: ImapHandler<'SELECT' | 'EXAMINE'> = {
     const flags = flagsOf(snap);
     // From the snapshot's counts: a folder taken up from its summary answers without reading its messages.
     const { firstUnseen } = snap.counts;
-    // The untagged lines and the tagged one (sent in this same turn of the event loop) as one write, not ten.
+    // The untagged lines and the tagged one as one write, not ten (the session uncorks after its tagged line).
     const sock = s.sock as typeof s.sock | undefined;
-    if (sock && !sock.writableCorked) {
-      sock.cork();
-      process.nextTick(() => sock.uncork());
-    }
+    if (sock && !sock.writableCorked) sock.cork();
     s.send(`* FLAGS (${flags})`);
     s.send(readOnly ? '* OK [PERMANENTFLAGS ()] Read-only mailbox' : `* OK [PERMANENTFLAGS (${flags} \\*)] Flags permitted`);
     s.send(`* ${snap.counts.messages} EXISTS`);
