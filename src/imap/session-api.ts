@@ -27,8 +27,10 @@ export interface ImapSession extends CommandContext {
   readonly plaintextAllowed: boolean;
   /** A line that is not a command (AUTHENTICATE response, IDLE's DONE). */
   readLine(): Promise<LineRead | undefined>;
-  /** Leaves the selected mailbox (its folder reference is given back). */
-  deselect(): void;
+  /** Collects what the command sends until its tagged reply, then writes it all at once (short replies: SELECT). */
+  holdOutput(): void;
+  /** Leaves the selected mailbox (its folder reference is given back, unless the caller keeps it). */
+  deselect(keepFolder?: boolean): void;
   close(): void;
   /** STARTTLS (RFC 3501 §6.2.1): input sent before the handshake is discarded. */
   startTls(): void;

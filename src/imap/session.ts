@@ -37,6 +37,8 @@ export class ImapSession implements SessionApi {
   private reader: CommandReader;
   private closed = false;
   private badInARow = 0;
+  /** Output collected since holdOutput(), written after the tagged reply. */
+  private held: string | undefined;
   private idleTimer: NodeJS.Timeout;
   private detach: () => void = () => undefined;
 
@@ -105,8 +107,23 @@ export class ImapSession implements SessionApi {
   }
 
   send(line: string): void {
+    if (this.held !== undefined) {
+      this.held += `${line}\r\n`;
+      return;
+    }
     if (this.closed || this.sock.destroyed || this.sock.writableEnded) return;
     this.sock.write(`${line}\r\n`, 'utf8');
+  }
+
+  holdOutput(): void {
+    this.held ??= '';
+  }
+
+  /** Writes what holdOutput() collected, as one write. */
+  private releaseOutput(): void {
+    const text = this.held;
+    this.held = undefined;
+    if (text && !this.closed && !this.sock.destroyed && !this.sock.writableEnded) this.sock.write(text, 'utf8');
   }
 
   sendBytes(data: Buffer): void {
@@ -138,9 +155,9 @@ export class ImapSession implements SessionApi {
     return this.selected ? this.selected.announce(allowExpunge, this) : Promise.resolve();
   }
 
-  /** Leaves the selected mailbox (its folder reference is given back). */
-  deselect(): void {
-    this.selected?.folder.release();
+  /** Leaves the selected mailbox (its folder reference is given back, unless the caller keeps it). */
+  deselect(keepFolder = false): void {
+    if (!keepFolder) this.selected?.folder.release();
     this.selected = undefined;
     if (this.state === 'SELECTED') this.state = 'AUTHENTICATED';
   }
@@ -236,7 +253,7 @@ export class ImapSession implements SessionApi {
         this.send(`${cmd.tag} ${done.status} ${done.code ? `[${done.code}] ` : ''}${done.text}`);
       }
     }
-    // A handler that corked the socket (SELECT) has its lines and the tagged one leave in one write.
-    if (this.sock.writableCorked) this.sock.uncork();
+    // A handler that held its output (SELECT) has its lines and the tagged one leave in one write.
+    this.releaseOutput();
   }
 }

@@ -4,7 +4,7 @@
 // UIDs in delivery order, persisted before they are shown; renames by mutt or
 // POP3 are flag changes with a new MODSEQ). Changes by IMAP itself are in
 // folder-write.ts; the per-session view is folder-handle.ts.
-import { readdirSync, readFileSync, renameSync, statSync, writeFileSync, type BigIntStats } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MailroomError } from '../shared/errors.js';
 import type { FolderCounts, FolderSnapshot } from './folders.js';
@@ -37,6 +37,7 @@ const DIRTY_FINE_MS = 100;
  * stale or garbled the folder is listed and its index read.
  */
 export const STAMP_FILE = `${INDEX_FILE}.stamp`;
+const STAMPED = ['new', 'cur', INDEX_FILE];
 
 interface IndexSummary {
   header: IndexHeader;
@@ -125,19 +126,26 @@ export class FolderCore {
 
   /** stat of new/, cur/ and the index: what must be unchanged for a sync to skip its readdirs. */
   private stampNow(): { stamp: string; newest: number; dirtyMs: number; index: { ino: number; size: number } | undefined } {
-    // Nanosecond times: the stamp is compared across processes, exactly as the file system keeps them.
-    const stats = ['new', 'cur', INDEX_FILE].map((f) => statSync(join(this.dir, f), { throwIfNoEntry: false, bigint: true }));
-    const part = (st: BigIntStats | undefined) => (st ? `${st.ino}:${st.mtimeNs}:${st.ctimeNs}:${st.size}` : '-');
-    const newest = stats.reduce((max, st) => (st ? [st.mtimeNs, st.ctimeNs, max].reduce((a, b) => (a > b ? a : b)) : max), 0n);
-    // Whole seconds everywhere: a coarse file system (or a rare exact second, which only costs a later trust).
-    const coarse = stats.every((st) => !st || (st.mtimeNs % 1_000_000_000n === 0n && st.ctimeNs % 1_000_000_000n === 0n));
-    const ix = stats[2];
-    return {
-      stamp: stats.map(part).join('|'),
-      newest: Number(newest / 1_000_000n),
-      dirtyMs: coarse ? DIRTY_MS : DIRTY_FINE_MS,
-      index: ix ? { ino: Number(ix.ino), size: Number(ix.size) } : undefined,
-    };
+    // Times in ms with their fraction (sub-microsecond at today's dates), exactly as the system reports
+    // them: the stamp is compared across processes. Plain numbers, not BigInts: SELECT runs this each time.
+    let stamp = '';
+    let newest = 0;
+    let coarse = true;
+    let index: { ino: number; size: number } | undefined;
+    for (const f of STAMPED) {
+      const st = statSync(join(this.dir, f), { throwIfNoEntry: false });
+      if (stamp) stamp += '|';
+      if (!st) {
+        stamp += '-';
+        continue;
+      }
+      stamp += `${st.ino}:${st.mtimeMs}:${st.ctimeMs}:${st.size}`;
+      newest = Math.max(newest, st.mtimeMs, st.ctimeMs);
+      // Whole seconds everywhere: a coarse file system (or a rare exact second, which only costs a later trust).
+      if (st.mtimeMs % 1000 !== 0 || st.ctimeMs % 1000 !== 0) coarse = false;
+      if (f === INDEX_FILE) index = { ino: st.ino, size: st.size };
+    }
+    return { stamp, newest, dirtyMs: coarse ? DIRTY_MS : DIRTY_FINE_MS, index };
   }
 
   /** stat of new/ and cur/ alone. */
@@ -148,10 +156,12 @@ export class FolderCore {
   /** Rescans the folder; returns the latest snapshot. */
   async sync(): Promise<FolderSnapshot> {
     if (this.gone) return this.snapshot;
-    const kwChanged = this.keywords.refresh();
     const started = Date.now();
     const { stamp, newest, dirtyMs, index } = this.stampNow();
-    if (stamp === this.stamp && !kwChanged) return this.snapshot;
+    // Nothing moved: no stat of the keywords file either. A keyword comes into use by a rename (or an
+    // index line) that changes the stamp; one only defined meanwhile shows in FLAGS after the next change.
+    if (stamp === this.stamp) return this.snapshot;
+    this.keywords.refresh();
     // First without the file lock: most syncs find nothing to record. What a
     // listing made while the directories stood still found (additions and
     // renames only) is recorded under the lock if nobody wrote the index meanwhile.

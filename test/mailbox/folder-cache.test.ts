@@ -22,12 +22,12 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const msg = (s: string) => ({ content: message(s, ['body']) });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The stamp as the store writes it (FORMAT.md): ino:mtime:ctime:size of new/, cur/ and the index, in ns. */
+/** The stamp as the store writes it (FORMAT.md): ino:mtime:ctime:size of new/, cur/ and the index, times in ms. */
 function stampOf(folder: string): string {
   return ['new', 'cur', INDEX_FILE]
     .map((f) => {
-      const st = statSync(join(folder, f), { bigint: true });
-      return `${st.ino}:${st.mtimeNs}:${st.ctimeNs}:${st.size}`;
+      const st = statSync(join(folder, f));
+      return `${st.ino}:${st.mtimeMs}:${st.ctimeMs}:${st.size}`;
     })
     .join('|');
 }

@@ -31,8 +31,10 @@ export const select: ImapHandler<'SELECT' | 'EXAMINE'> = {
   announce: false,
   async run(s, cmd) {
     if (cmd.qresync && !s.enabled.has('QRESYNC')) return { status: 'BAD', text: 'QRESYNC is not enabled' };
+    // INBOX selected again (clients refresh so): its folder reference is kept and synced, not given back and opened anew.
+    const kept = s.selected?.folder.name === 'INBOX' && cmd.mailbox.toUpperCase() === 'INBOX' ? s.selected.folder : undefined;
     if (s.selected) {
-      s.deselect();
+      s.deselect(kept !== undefined);
       if (s.enabled.has('QRESYNC')) s.send('* OK [CLOSED] Previous mailbox closed');
     }
     const refused = cmd.mailbox === 'INBOX' ? undefined : refuseName(cmd.mailbox);
@@ -41,13 +43,15 @@ export const select: ImapHandler<'SELECT' | 'EXAMINE'> = {
     const readOnly = cmd.name === 'EXAMINE';
     let folder: Folder;
     try {
-      folder = await s.store.open(cmd.mailbox);
+      if (kept) await kept.sync();
+      folder = kept ?? (await s.store.open(cmd.mailbox));
     } catch (err) {
+      kept?.release();
       return storeFailure(err, s.log, { sid: s.sid, user: s.user, command: cmd.name });
     }
     let sel: Selected;
     try {
-      // No sync here: open() has just synced the folder (one sync per SELECT, not two).
+      // No sync here: open() (or the sync of the kept reference) has just synced the folder: one sync per SELECT.
       const recent = readOnly ? [] : await folder.claimRecent();
       sel = new Selected(folder, readOnly, folder.current(), recent);
     } catch (err) {
@@ -61,17 +65,18 @@ export const select: ImapHandler<'SELECT' | 'EXAMINE'> = {
     const flags = flagsOf(snap);
     // From the snapshot's counts: a folder taken up from its summary answers without reading its messages.
     const { firstUnseen } = snap.counts;
-    // The untagged lines and the tagged one as one write, not ten (the session uncorks after its tagged line).
-    const sock = s.sock as typeof s.sock | undefined;
-    if (sock && !sock.writableCorked) sock.cork();
-    s.send(`* FLAGS (${flags})`);
-    s.send(readOnly ? '* OK [PERMANENTFLAGS ()] Read-only mailbox' : `* OK [PERMANENTFLAGS (${flags} \\*)] Flags permitted`);
-    s.send(`* ${snap.counts.messages} EXISTS`);
-    s.send(`* ${sel.recentCount()} RECENT`);
-    if (firstUnseen) s.send(`* OK [UNSEEN ${firstUnseen}] First unseen`);
-    s.send(`* OK [UIDVALIDITY ${snap.uidValidity}] UIDs valid`);
-    s.send(`* OK [UIDNEXT ${snap.uidNext}] Predicted next UID`);
-    s.send(`* OK [HIGHESTMODSEQ ${snap.highestModseq}] Highest`);
+    // The untagged lines and the tagged one as one write, not ten.
+    s.holdOutput();
+    s.send(
+      `* FLAGS (${flags})\r\n` +
+        (readOnly ? '* OK [PERMANENTFLAGS ()] Read-only mailbox\r\n' : `* OK [PERMANENTFLAGS (${flags} \\*)] Flags permitted\r\n`) +
+        `* ${snap.counts.messages} EXISTS\r\n` +
+        `* ${sel.recentCount()} RECENT\r\n` +
+        (firstUnseen ? `* OK [UNSEEN ${firstUnseen}] First unseen\r\n` : '') +
+        `* OK [UIDVALIDITY ${snap.uidValidity}] UIDs valid\r\n` +
+        `* OK [UIDNEXT ${snap.uidNext}] Predicted next UID\r\n` +
+        `* OK [HIGHESTMODSEQ ${snap.highestModseq}] Highest`,
+    );
     if (cmd.qresync && cmd.qresync.uidValidity === snap.uidValidity) qresyncReport(sel, cmd.qresync, (l) => s.send(l));
     const condstore = cmd.condstore ? ', CONDSTORE is now enabled' : '';
     return { status: 'OK', code: readOnly ? 'READ-ONLY' : 'READ-WRITE', text: `${cmd.name} completed${condstore}` };
