@@ -27,6 +27,9 @@
 //     (SO_PEERCRED): the sendmail front end's caller, never what it claims.
 //     Node has no binding for it. Throws with the errno on failure.
 //
+//   crlf(buffer) -> Buffer
+//     LF line endings to CRLF for IMAP and POP3 (crlf.c).
+//
 // syncfs and commit run on the libuv thread pool. Doing the writes off the
 // main thread keeps a busy daemon's event loop free for its SMTP sessions.
 #define _GNU_SOURCE
@@ -38,6 +41,7 @@
 #include <unistd.h>
 
 #include "committer.h"
+#include "crlf.h"
 #include "journal.h"
 #include "spool-write.h"
 
@@ -196,5 +200,7 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "openCommitter", fn);
   napi_create_function(env, "getpeercred", NAPI_AUTO_LENGTH, js_getpeercred, NULL, &fn);
   napi_set_named_property(env, exports, "getpeercred", fn);
+  napi_create_function(env, "crlf", NAPI_AUTO_LENGTH, js_crlf, NULL, &fn);
+  napi_set_named_property(env, exports, "crlf", fn);
   return exports;
 }

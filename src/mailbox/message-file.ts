@@ -4,16 +4,25 @@
 // carries its sizes (`,S=` on disk, `,W=` with CRLF, as Dovecot names them).
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { nativeAddon } from '../shared/native-addon.js';
 
 /** Offsets of lone LFs, reused between calls (grown on demand) so a conversion allocates only its result. */
 let lones = new Int32Array(4096);
 
-/**
- * The buffer with every LF not preceded by CR turned into CRLF (returns `buf`
- * itself when none is). One indexOf pass records the lone LFs, then the result
- * is allocated at its exact size and filled: ~25% faster than counting first.
- */
+/** The native addon's conversion (memchr and memcpy: about three times faster), when it is built. */
+const nativeCrlf = (nativeAddon() as { crlf?: (buf: Buffer) => Buffer } | undefined)?.crlf;
+
+/** The buffer with every LF not preceded by CR turned into CRLF (returns `buf` itself when none is). */
 export function toCrlf(buf: Buffer): Buffer {
+  return nativeCrlf ? nativeCrlf(buf) : toCrlfJs(buf);
+}
+
+/**
+ * toCrlf in JavaScript, where the addon is not built. One indexOf pass
+ * records the lone LFs, then the result is allocated at its exact size and
+ * filled: ~25% faster than counting first.
+ */
+export function toCrlfJs(buf: Buffer): Buffer {
   let n = 0;
   for (let j = buf.indexOf(10); j >= 0; j = buf.indexOf(10, j + 1)) {
     if (j > 0 && buf[j - 1] === 13) continue;

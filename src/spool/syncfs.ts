@@ -3,7 +3,7 @@
 // for threads that block in it without the event loop's help).
 // Without it the spool commits with an fsync per file and directory
 // (publish.ts).
-import { createRequire } from 'node:module';
+import { nativeAddon } from '../shared/native-addon.js';
 
 /** What the addon's committer needs to append to the commit journal (journal.ts opens it; openCommitter is given it). */
 export interface JournalHandle {
@@ -53,15 +53,6 @@ export interface NativeCommitter {
   close(): void;
 }
 
-let loaded: SpoolNative | null | undefined;
-
 export function loadSpoolNative(): SpoolNative | undefined {
-  if (loaded === undefined) {
-    try {
-      loaded = createRequire(import.meta.url)('mailroom-syncfs') as SpoolNative;
-    } catch {
-      loaded = null;
-    }
-  }
-  return loaded ?? undefined;
+  return nativeAddon() as SpoolNative | undefined;
 }

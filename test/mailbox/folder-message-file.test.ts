@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { compareBases } from '../../src/mailbox/maildir.js';
-import { headerEnd, readHead, toCrlf, toLf, uniqueName } from '../../src/mailbox/message-file.js';
+import { headerEnd, readHead, toCrlf, toCrlfJs, toLf, uniqueName } from '../../src/mailbox/message-file.js';
+import { nativeAddon } from '../../src/shared/native-addon.js';
 import { crlfSizeOf } from '../../src/mailbox/size.js';
 
 let dir: string;
@@ -16,16 +17,28 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-it('converts line endings both ways, leaving CRLF and lone CR alone', () => {
-  const cases = ['', 'no newline', '\n', 'a\nb\n', 'a\r\nb\n', '\n\nx', 'cr\ronly\r\n', 'mixed\r\n\nend'];
-  for (const c of cases) {
-    const crlf = toCrlf(Buffer.from(c)).toString();
-    assert.equal(crlf, c.replace(/\r?\n/g, '\r\n'), JSON.stringify(c));
-    assert.equal(crlf.length, crlfSizeOf(Buffer.from(c)));
-    assert.equal(toLf(Buffer.from(crlf)).toString(), c.replace(/\r\n/g, '\n'), JSON.stringify(c));
+it('converts line endings both ways, leaving CRLF and lone CR alone (the addon and the JavaScript fallback alike)', () => {
+  const cases = ['', 'no newline', '\n', 'a\nb\n', 'a\r\nb\n', '\n\nx', 'cr\ronly\r\n', 'mixed\r\n\nend', '\r\n', '\r', 'x\r\r\n\n\r'];
+  for (const convert of [toCrlf, toCrlfJs]) {
+    for (const c of cases) {
+      const crlf = convert(Buffer.from(c)).toString();
+      assert.equal(crlf, c.replace(/\r?\n/g, '\r\n'), JSON.stringify(c));
+      assert.equal(crlf.length, crlfSizeOf(Buffer.from(c)));
+      assert.equal(toLf(Buffer.from(crlf)).toString(), c.replace(/\r\n/g, '\n'), JSON.stringify(c));
+    }
+    const same = Buffer.from('already\r\nCRLF\r\n');
+    assert.equal(convert(same), same); // nothing to do: no copy
   }
-  const same = Buffer.from('already\r\nCRLF\r\n');
-  assert.equal(toCrlf(same), same); // nothing to do: no copy
+});
+
+it('the addon converts as the JavaScript does, on random octets with many CRs and LFs', { skip: nativeAddon() ? false : 'the addon is not built' }, () => {
+  let seed = 7;
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  for (let i = 0; i < 200; i++) {
+    const buf = Buffer.alloc(Math.floor(rand() * 3000));
+    for (let k = 0; k < buf.length; k++) buf[k] = rand() < 0.1 ? 10 : rand() < 0.1 ? 13 : Math.floor(rand() * 256);
+    assert.deepEqual(toCrlf(buf), toCrlfJs(buf));
+  }
 });
 
 it('finds the end of the header in LF and CRLF files, across read chunks, or takes the whole file', () => {
