@@ -15,7 +15,7 @@
 // BENCH_STARTUP_RUNS BENCH_SEQ  BENCH_SOCKET  BENCH_SOCKET_WARMUP (0: none)  BENCH_CLIENTS  BENCH_DISK  BENCH_RELAY
 // BENCH_POP3  BENCH_LOCAL  BENCH_IMAP (messages)  BENCH_IMAP_IDLE (clients)  BENCH_IMAP_SERVERS (mailroom,dovecot)
 // BENCH_IMAP_FETCH (0: SELECT and memory rows only)  BENCH_DAEMON_NODE_ARGS
-// (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")  BENCH_NO_WRITE=1.
+// (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")  BENCH_NO_WRITE=1 (a run with BENCH_ONLY never writes results.md).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statfsSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release } from 'node:os';
@@ -274,7 +274,9 @@ async function main(): Promise<void> {
   const imap = imapRows.length ? `\n${imapTable(imapRows)}\n` : '';
   const text = `Machine: ${mach}\n\n${rows.length ? `${table}\n` : ''}${imap}${notes.length ? `\n${notes.join('\n')}\n` : ''}`;
   process.stdout.write(`\n${text}`);
-  if (!process.env.BENCH_NO_WRITE) {
+  // A partial run (BENCH_ONLY) would replace the whole table with its few rows: printed only.
+  if (process.env.BENCH_ONLY) process.stdout.write('\n(BENCH_ONLY: a partial run; bench/results.md is left as it is)\n');
+  else if (!process.env.BENCH_NO_WRITE) {
     // The latest table replaces the old one; the notes written by hand below
     // NOTES_MARK (the runs compared, where the time goes) are kept.
     const file = join(ROOT, 'bench', 'results.md');
