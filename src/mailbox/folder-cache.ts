@@ -62,9 +62,13 @@ export function releaseCore(core: FolderCore): void {
   if (--core.refs > 0) return;
   core.watcher.stop();
   const entry = cores.get(core.dir);
-  if (entry?.core !== core) return;
+  if (entry?.core !== core || core.gone) {
+    // Replaced or forgotten meanwhile, or gone: not kept, so nothing of it stays open.
+    if (entry?.core === core) cores.delete(core.dir);
+    core.index.dropDeferred();
+    return;
+  }
   cores.delete(core.dir);
-  if (core.gone) return;
   entry.idleSince = Date.now();
   cores.set(core.dir, entry); // most recently used last
   trim();
@@ -84,6 +88,7 @@ function trim(): void {
     if (!e.idleSince) continue;
     if (folders <= IDLE_FOLDERS && messages <= IDLE_MESSAGES && now - e.idleSince < IDLE_MS) continue;
     cores.delete(dir);
+    e.core.index.dropDeferred(); // nobody holds it: its index file need not stay open
     folders--;
     messages -= e.core.snapshot.counts.messages;
   }
@@ -98,5 +103,9 @@ function trim(): void {
 
 /** Forgets the cores of directories that were renamed or removed (their holders find out on their next sync). */
 export function forgetCores(dirs: Iterable<string>): void {
-  for (const dir of dirs) cores.delete(dir);
+  for (const dir of dirs) {
+    const e = cores.get(dir);
+    if (e && e.core.refs === 0) e.core.index.dropDeferred();
+    cores.delete(dir);
+  }
 }

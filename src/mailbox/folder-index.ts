@@ -141,6 +141,20 @@ export class FolderIndex {
     };
   }
 
+  /**
+   * Lets go of a deferred index's open file (a folder dropped from the
+   * process's cache with nobody holding it): taken up again, it is read anew.
+   */
+  dropDeferred(): void {
+    const p = this.pending;
+    if (!p) return;
+    this.pending = undefined;
+    closeSync(p.fd);
+    p.msgs = [];
+    this.reset();
+    this.ino = -1;
+  }
+
   /** Reads the deferred records (synchronously: a getter needs them now). */
   private loadPending(): void {
     const p = this.pending!;

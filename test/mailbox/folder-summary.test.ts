@@ -5,7 +5,7 @@
 // (a delivery recorded, the index compacted). A summary that does not fit
 // is ignored and the index read as before.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -77,6 +77,20 @@ describe('index summary', () => {
       [1, 2, 3, 4, 5],
     );
     assert.equal(next.counts.messages, 5);
+  });
+
+  it('a deferred index dropped from the cache lets its file go, and is read anew when taken up again', async () => {
+    const { folder } = await indexed('eve');
+    const fds = () => readdirSync('/proc/self/fd').length;
+    const before = fds();
+    const core = new FolderCore('INBOX', folder);
+    assert.equal(((await core.sync()) as Snapshot).deferred, true);
+    assert.equal(fds(), before + 1, 'the index file is held open');
+    core.index.dropDeferred();
+    assert.equal(fds(), before);
+    assert.equal(core.index.loaded, false);
+    assert.equal(core.index.msgs.length, 0);
+    assert.equal((await new FolderCore('INBOX', folder).sync()).messages.length, 4);
   });
 
   it('a garbled summary or a stamp that no longer matches means the index is read', async () => {
