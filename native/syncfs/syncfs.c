@@ -28,7 +28,7 @@
 //     Node has no binding for it. Throws with the errno on failure.
 //
 //   crlf(buffer) -> Buffer
-//     LF line endings to CRLF for IMAP and POP3 (crlf.c).
+//     LF line endings to CRLF for IMAP's FETCH (crlf.c).
 //
 // syncfs and commit run on the libuv thread pool. Doing the writes off the
 // main thread keeps a busy daemon's event loop free for its SMTP sessions.

@@ -4,14 +4,8 @@
 // summed up on disk (the stamp file) answers SELECT from the counts and reads
 // the index's records only when a command needs the messages, as Dovecot
 // maps its index instead of reading it.
+import type { IndexHeader } from './folder-index.js';
 import type { FolderCounts, FolderSnapshot, MessageRecord } from './folders.js';
-
-export interface SnapshotHeader {
-  readonly uidValidity: number;
-  readonly uidNext: number;
-  readonly highestModseq: number;
-  readonly firstRecentUid: number;
-}
 
 export class Snapshot implements FolderSnapshot {
   readonly uidValidity: number;
@@ -22,7 +16,7 @@ export class Snapshot implements FolderSnapshot {
   private sums: FolderCounts | undefined;
 
   constructor(
-    header: SnapshotHeader,
+    header: Readonly<IndexHeader>,
     readonly keywords: readonly string[],
     messages: readonly MessageRecord[] | (() => readonly MessageRecord[]),
     /** Known without the messages (from the on-disk summary); else counted from them on first use. */
@@ -73,9 +67,4 @@ export function countMessages(msgs: readonly MessageRecord[], firstRecentUid: nu
     size += m.size;
   }
   return { messages: msgs.length, unseen, firstUnseen, recent, size, lastUid: msgs.length ? msgs[msgs.length - 1]!.uid : 0 };
-}
-
-/** The empty snapshot of a folder that is gone. */
-export function emptySnapshot(header: SnapshotHeader, keywords: readonly string[]): Snapshot {
-  return new Snapshot(header, keywords, []);
 }

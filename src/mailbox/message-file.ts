@@ -9,11 +9,12 @@ import { nativeAddon } from '../shared/native-addon.js';
 /** Offsets of lone LFs, reused between calls (grown on demand) so a conversion allocates only its result. */
 let lones = new Int32Array(4096);
 
-/** The native addon's conversion (memchr and memcpy: about three times faster), when it is built. */
-const nativeCrlf = (nativeAddon() as { crlf?: (buf: Buffer) => Buffer } | undefined)?.crlf;
+/** The native addon's conversion (memchr and memcpy: about three times faster), looked up at first use; null when not built. */
+let nativeCrlf: ((buf: Buffer) => Buffer) | null | undefined;
 
 /** The buffer with every LF not preceded by CR turned into CRLF (returns `buf` itself when none is). */
 export function toCrlf(buf: Buffer): Buffer {
+  nativeCrlf ??= (nativeAddon() as { crlf?: (buf: Buffer) => Buffer } | undefined)?.crlf ?? null;
   return nativeCrlf ? nativeCrlf(buf) : toCrlfJs(buf);
 }
 
